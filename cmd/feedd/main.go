@@ -1,0 +1,199 @@
+// Command feedd serves a directory of Markdown posts as RSS 2.0, Atom 1.0
+// and JSON Feed 1.1, for every category and language.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+	"time"
+	_ "time/tzdata" // time zones in a static binary on an image without them
+
+	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/watcher"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = ""
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+const usage = `usage:
+  feedd [serve] [-posts DIR] [-addr HOST:PORT] [-base-url URL] [-config FILE]
+  feedd check [-posts DIR] [-config FILE]
+  feedd version`
+
+// run is feedd's whole command line; it returns the exit code.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "version":
+		fmt.Fprintln(stdout, "feedd", buildVersion())
+		return 0
+	case "serve", "check":
+	case "help":
+		fmt.Fprintln(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "feedd: unknown command %q\n%s\n", cmd, usage)
+		return 2
+	}
+	fs := flag.NewFlagSet("feedd "+cmd, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var s settings
+	fs.StringVar(&s.posts, "posts", "", "posts directory (default ./posts; env FEEDD_POSTS)")
+	fs.StringVar(&s.config, "config", "", "config file (env FEEDD_CONFIG)")
+	if cmd == "serve" {
+		fs.StringVar(&s.addr, "addr", "", "listen address (default :8080; env FEEDD_ADDR)")
+		fs.StringVar(&s.baseURL, "base-url", "", "public URL of this service (default http://localhost:PORT; env FEEDD_BASE_URL)")
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return 0
+		}
+		fmt.Fprintf(stderr, "feedd %s: %v\n%s\n", cmd, err, usage)
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "feedd %s: unexpected argument %q\n%s\n", cmd, fs.Arg(0), usage)
+		return 2
+	}
+	s.fromEnv(getenv)
+	cfg, err := loadConfig(s)
+	if err != nil {
+		fmt.Fprintf(stderr, "feedd: %v\n", err)
+		return 2
+	}
+	if cmd == "check" {
+		return check(cfg, stdout)
+	}
+	log := newLogger(stderr)
+	if err := serve(ctx, cfg, log); err != nil {
+		log.Error("feedd stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// newLogger logs text to a terminal and JSON otherwise.
+func newLogger(w io.Writer) *slog.Logger {
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			return slog.New(slog.NewTextHandler(w, nil))
+		}
+	}
+	return slog.New(slog.NewJSONHandler(w, nil))
+}
+
+// serve scans the posts, serves them until ctx ends or SIGINT/SIGTERM
+// arrives, then finishes the requests in flight (up to 10 s).
+func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	set := feed.NewSet(feed.SetOptions{Logger: log})
+	srv := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           feed.NewHandler(&cfg.Site, set, log),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	log.Info("feedd listening", "addr", ln.Addr().String(), "base_url", cfg.Site.BaseURL, "posts", cfg.Posts, "version", buildVersion())
+
+	go func() {
+		start := time.Now()
+		res, err := watcher.Scan(cfg.Posts, cfg.Parse)
+		if err != nil {
+			log.Error("scanning the posts", "posts", cfg.Posts, "err", err)
+			set.Apply(nil, nil) // serve an empty set rather than nothing
+			return
+		}
+		logProblems(log, res)
+		snap := set.Apply(res.Posts, nil)
+		log.Info("posts loaded", "files", res.Files, "published", len(snap.Posts), "bad", len(res.Problems), "took", time.Since(start).Round(time.Millisecond).String())
+	}()
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func logProblems(log *slog.Logger, res *watcher.Result) {
+	for _, err := range res.Problems {
+		log.Warn("bad post left out", "err", err.Error())
+	}
+	for _, p := range res.Posts {
+		for _, w := range p.Warnings {
+			log.Debug("post warning", "path", p.Path, "warning", w)
+		}
+	}
+}
+
+// check parses every post and prints each problem: exit 1 if any post is bad.
+func check(cfg *Config, stdout io.Writer) int {
+	res, err := watcher.Scan(cfg.Posts, cfg.Parse)
+	if err != nil {
+		fmt.Fprintf(stdout, "%s: %v\n", cfg.Posts, err)
+		return 1
+	}
+	for _, err := range res.Problems {
+		fmt.Fprintln(stdout, err)
+	}
+	warnings := 0
+	for _, p := range res.Posts {
+		for _, w := range p.Warnings {
+			fmt.Fprintf(stdout, "%s: warning: %s\n", p.Path, w)
+			warnings++
+		}
+	}
+	fmt.Fprintf(stdout, "%d posts, %d bad, %d warnings\n", res.Files, len(res.Problems), warnings)
+	if len(res.Problems) > 0 {
+		return 1
+	}
+	return 0
+}

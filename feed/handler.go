@@ -1,0 +1,197 @@
+package feed
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+)
+
+// Handler serves every feed of a Set, the index page, and the health
+// endpoints (SPEC section 2).
+type Handler struct {
+	site   *Site
+	set    *Set
+	log    *slog.Logger
+	router *mux.Router
+}
+
+const formatPattern = `{format:rss\.xml|atom\.xml|feed\.json}`
+
+// NewHandler routes requests to the feeds of set, described by site.
+func NewHandler(site *Site, set *Set, log *slog.Logger) *Handler {
+	if log == nil {
+		log = slog.Default()
+	}
+	h := &Handler{site: site, set: set, log: log, router: mux.NewRouter()}
+	r := h.router
+	get := []string{http.MethodGet, http.MethodHead}
+	r.HandleFunc("/healthz", h.healthz).Methods(get...)
+	r.HandleFunc("/readyz", h.readyz).Methods(get...)
+	r.HandleFunc("/", h.index).Methods(get...)
+	r.HandleFunc("/"+formatPattern, h.feed).Methods(get...)
+	r.HandleFunc("/category/{category}/"+formatPattern, h.feed).Methods(get...)
+	r.HandleFunc("/language/{language}/"+formatPattern, h.feed).Methods(get...)
+	r.HandleFunc("/language/{language}/category/{category}/"+formatPattern, h.feed).Methods(get...)
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpError(w, http.StatusNotFound, "not found: "+r.URL.Path)
+	})
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", "GET, HEAD")
+		httpError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: use GET or HEAD")
+	})
+	return h
+}
+
+// ServeHTTP serves a request; a panic becomes a logged 500, never a crash.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			h.log.Error("panic serving request", "path", r.URL.Path, "panic", fmt.Sprint(v))
+			httpError(w, http.StatusInternalServerError, "internal error")
+		}
+	}()
+	h.router.ServeHTTP(w, r)
+}
+
+// httpError writes a one-line plain-text error.
+func httpError(w http.ResponseWriter, code int, msg string) {
+	hdr := w.Header()
+	hdr.Del("ETag")
+	hdr.Del("Last-Modified")
+	hdr.Set("Content-Type", "text/plain; charset=utf-8")
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	hdr.Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	fmt.Fprintln(w, msg)
+}
+
+func (h *Handler) healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ok")
+}
+
+func (h *Handler) readyz(w http.ResponseWriter, _ *http.Request) {
+	if h.set.Current() == nil {
+		httpError(w, http.StatusServiceUnavailable, "not ready: the first scan of the posts has not finished")
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ready")
+}
+
+// snapshot returns the current snapshot, or answers 503 when there is none.
+func (h *Handler) snapshot(w http.ResponseWriter) *Snapshot {
+	snap := h.set.Current()
+	if snap == nil {
+		w.Header().Set("Retry-After", "1")
+		httpError(w, http.StatusServiceUnavailable, "not ready: the first scan of the posts has not finished")
+	}
+	return snap
+}
+
+func (h *Handler) feed(w http.ResponseWriter, r *http.Request) {
+	vars := mux.Vars(r)
+	format, _ := FormatByFile(vars["format"])
+	key := ViewKey{
+		Category: strings.ToLower(vars["category"]),
+		Language: strings.ToLower(strings.ReplaceAll(vars["language"], "_", "-")),
+	}
+	q := r.URL.Query()
+	limit, err := intParam(q, "limit", h.site.Limit, h.site.MaxLimit)
+	if err != nil {
+		httpError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	page, err := intParam(q, "page", 1, maxPage)
+	if err != nil {
+		httpError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	snap := h.snapshot(w)
+	if snap == nil {
+		return
+	}
+	v, ok := snap.View(key)
+	if !ok {
+		httpError(w, http.StatusNotFound, missingView(key, snap))
+		return
+	}
+	doc, ok := h.site.NewDocument(snap, v, format, page, limit)
+	if !ok {
+		httpError(w, http.StatusNotFound, fmt.Sprintf("page %d is past the last page (%d)", page, v.Pages(limit)))
+		return
+	}
+	var buf bytes.Buffer
+	if err := doc.Render(&buf); err != nil {
+		h.log.Error("rendering a feed", "path", r.URL.Path, "err", err)
+		httpError(w, http.StatusInternalServerError, "internal error rendering the feed")
+		return
+	}
+	body := buf.Bytes()
+	sum := sha256.Sum256(body)
+	hdr := w.Header()
+	hdr.Set("Content-Type", format.ContentType())
+	hdr.Set("ETag", `"`+hex.EncodeToString(sum[:16])+`"`)
+	hdr.Set("Cache-Control", h.cacheControl())
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	http.ServeContent(w, r, "", doc.LastModified(), bytes.NewReader(body))
+}
+
+// maxPage bounds `page` so that page*limit cannot overflow.
+const maxPage = 1 << 24
+
+// missingView says which part of a feed URL names nothing.
+func missingView(k ViewKey, snap *Snapshot) string {
+	if k.Language != "" {
+		if _, ok := snap.View(ViewKey{Language: k.Language}); !ok {
+			return "no posts in language " + strconv.Quote(k.Language)
+		}
+	}
+	if k.Category != "" {
+		if _, ok := snap.View(ViewKey{Category: k.Category}); !ok {
+			return "no posts in category " + strconv.Quote(k.Category)
+		}
+	}
+	return fmt.Sprintf("no posts in category %q in language %q", k.Category, k.Language)
+}
+
+// intParam reads a whole-number query parameter in [1, max]; absent gives
+// def. Anything else is an error that names the parameter and its range.
+func intParam(q url.Values, name string, def, max int) (int, error) {
+	vals, ok := q[name]
+	if !ok {
+		return def, nil
+	}
+	s := vals[0]
+	bad := fmt.Errorf("%s must be a whole number from 1 to %d, not %q", name, max, s)
+	if s == "" || len(s) > 9 {
+		return 0, bad
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, bad
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	if n < 1 || n > max {
+		return 0, bad
+	}
+	return n, nil
+}
+
+func (h *Handler) cacheControl() string {
+	return "public, max-age=" + strconv.Itoa(int(h.site.MaxAge/time.Second))
+}

@@ -1,0 +1,60 @@
+package feed
+
+import (
+	"encoding/json"
+	"io"
+	"time"
+
+	"github.com/gorilla/feeds"
+)
+
+// The JSON Feed 1.1 document: gorilla/feeds' structs, embedded and completed
+// where they fall short (items dropped when empty, no language, feed_url,
+// tags, hubs, next_url; dates in one RFC 3339 form).
+
+type jsonFeed struct {
+	*feeds.JSONFeed
+	Items []*jsonItem `json:"items"`
+}
+
+type jsonItem struct {
+	*feeds.JSONItem
+	DatePublished string `json:"date_published"`
+	DateModified  string `json:"date_modified"`
+	Language      string `json:"language"`
+}
+
+func (d *Document) renderJSON(w io.Writer) error {
+	f := d.gorillaFeed()
+	jf := (&feeds.JSON{Feed: f}).JSONFeed()
+	jf.Language = d.Language()
+	jf.FeedUrl = d.SelfURL()
+	jf.Icon = d.Site.Icon
+	jf.Favicon = d.Site.Icon
+	if d.Page < d.Pages {
+		jf.NextUrl = d.URL(d.Page + 1)
+	}
+	for _, h := range d.Site.Hubs {
+		jf.Hubs = append(jf.Hubs, &feeds.JSONHub{Type: "WebSub", Url: h})
+	}
+	out := &jsonFeed{JSONFeed: jf, Items: make([]*jsonItem, 0, len(jf.Items))}
+	for i, it := range jf.Items {
+		p := d.Posts[i]
+		it.Image = p.Image
+		it.Tags = categoryNames(p)
+		for _, a := range p.Authors {
+			it.Authors = append(it.Authors, &feeds.JSONAuthor{Name: a})
+		}
+		out.Items = append(out.Items, &jsonItem{
+			JSONItem:      it,
+			DatePublished: p.Date.Format(time.RFC3339),
+			DateModified:  p.Updated.Format(time.RFC3339),
+			Language:      p.Language,
+		})
+	}
+	jf.Items = nil
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // a feed is not embedded in HTML; keep content readable
+	return enc.Encode(out)
+}

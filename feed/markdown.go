@@ -1,0 +1,104 @@
+package feed
+
+import (
+	"bytes"
+	"net/url"
+	"strings"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
+)
+
+// baseKey carries the item's link into the AST transformer of one Convert.
+var baseKey = parser.NewContextKey()
+
+// absoluteURLs rewrites the destinations of links and images to absolute
+// URLs, resolved against the item's link, so readers that show the content
+// away from the site still find them.
+type absoluteURLs struct{}
+
+func (absoluteURLs) Transform(doc *ast.Document, _ text.Reader, pc parser.Context) {
+	base, _ := pc.Get(baseKey).(*url.URL)
+	if base == nil {
+		return
+	}
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch n := n.(type) {
+		case *ast.Link:
+			n.Destination = resolveURL(base, n.Destination)
+		case *ast.Image:
+			n.Destination = resolveURL(base, n.Destination)
+		}
+		return ast.WalkContinue, nil
+	})
+}
+
+func resolveURL(base *url.URL, dest []byte) []byte {
+	s := strings.TrimSpace(string(dest))
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "" {
+		return dest
+	}
+	return []byte(base.ResolveReference(u).String())
+}
+
+// markdown renders CommonMark with GitHub tables, strikethrough and
+// autolinks. Raw HTML is not passed through (goldmark's default), and
+// dangerous URL schemes are dropped by its renderer.
+var markdown = goldmark.New(
+	goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify),
+	goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(absoluteURLs{}, 100))),
+)
+
+// renderMarkdown returns the body as HTML with absolute URLs, and its plain
+// text (for a summary).
+func renderMarkdown(body []byte, base *url.URL) (html string, plain string, err error) {
+	ctx := parser.NewContext()
+	ctx.Set(baseKey, base)
+	doc := markdown.Parser().Parse(text.NewReader(body), parser.WithContext(ctx))
+	var buf bytes.Buffer
+	if err := markdown.Renderer().Render(&buf, body, doc); err != nil {
+		return "", "", err
+	}
+	return buf.String(), plainOf(doc, body), nil
+}
+
+// plainOf collects the text of a Markdown document, blocks separated by
+// spaces, images and code blocks left out.
+func plainOf(doc ast.Node, src []byte) string {
+	var b strings.Builder
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		switch n := n.(type) {
+		case *ast.Image, *ast.FencedCodeBlock, *ast.CodeBlock, *ast.HTMLBlock, *ast.RawHTML:
+			return ast.WalkSkipChildren, nil
+		case *ast.Text:
+			if entering {
+				b.Write(n.Segment.Value(src))
+				if n.SoftLineBreak() || n.HardLineBreak() {
+					b.WriteByte(' ')
+				}
+			}
+		case *ast.String:
+			if entering {
+				b.Write(n.Value)
+			}
+		case *ast.AutoLink:
+			if entering {
+				b.Write(n.Label(src))
+			}
+		default:
+			if n.Type() == ast.TypeBlock && !entering {
+				b.WriteByte(' ')
+			}
+		}
+		return ast.WalkContinue, nil
+	})
+	return plainText(b.String())
+}

@@ -1,0 +1,99 @@
+package feed
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Slug turns a category name into the form used in URLs: lower case, every
+// run of characters other than Unicode letters, combining marks and digits
+// replaced by one "-", trimmed of "-" at both ends. "Real Estate" becomes
+// "real-estate"; Khmer and Chinese names keep their letters.
+func Slug(name string) string {
+	var b strings.Builder
+	b.Grow(len(name))
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		if unicode.IsLetter(r) || unicode.Is(unicode.M, r) || unicode.IsDigit(r) {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+			continue
+		}
+		dash = true
+	}
+	return b.String()
+}
+
+// isXMLChar reports whether XML 1.0 allows r in a document.
+func isXMLChar(r rune) bool {
+	switch {
+	case r == 0x09 || r == 0x0A || r == 0x0D:
+		return true
+	case r >= 0x20 && r <= 0xD7FF:
+		return true
+	case r >= 0xE000 && r <= 0xFFFD:
+		return true
+	case r >= 0x10000 && r <= 0x10FFFF:
+		return true
+	}
+	return false
+}
+
+// XMLSafe removes the characters that XML 1.0 forbids (most C0 controls,
+// U+FFFE, U+FFFF, and anything that is not valid UTF-8), so that any field
+// can be written into a well-formed feed.
+func XMLSafe(s string) string {
+	clean := true
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && n == 1) || !isXMLChar(r) {
+			clean = false
+			break
+		}
+		i += n
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if !(r == utf8.RuneError && n == 1) && isXMLChar(r) {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// plainText makes a one-line plain-text field: XML-illegal characters
+// removed, every run of white space folded into one space, trimmed.
+func plainText(s string) string {
+	return strings.Join(strings.Fields(XMLSafe(s)), " ")
+}
+
+// truncateWords cuts s to at most max characters, at a word boundary where
+// there is one, and marks the cut with an ellipsis.
+func truncateWords(s string, max int) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	cut := 0
+	for i := range s {
+		if cut == max {
+			cut = i
+			break
+		}
+		cut++
+	}
+	head := s[:cut]
+	if sp := strings.LastIndexByte(head, ' '); sp > 0 {
+		head = head[:sp]
+	}
+	return strings.TrimRight(head, " ,;:.-–—") + "…"
+}
