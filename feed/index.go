@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"html/template"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -14,7 +15,7 @@ var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Site.Title}} — feeds</title>
-{{range .Main}}<link rel="alternate" type="{{.Type}}" title="{{.Title}}" href="{{.Href}}">
+{{range .Main}}<link rel="alternate" {{.Type}} title="{{.Title}}" href="{{.Href}}">
 {{end}}<style>
 body{font:16px/1.5 system-ui,sans-serif;max-width:50rem;margin:0 auto;padding:1rem;color:#222}
 h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2rem}
@@ -36,7 +37,13 @@ td.n{text-align:right}a{color:#0645ad}code{font-size:.85em;word-break:break-all}
 </html>
 `))
 
-type indexLink struct{ Name, Href, Type, Title string }
+// indexLink is a link to a feed. Type is a whole attribute so that "+" in
+// the media type is written as it is: autodiscovery is often done with
+// plain pattern matching.
+type indexLink struct {
+	Name, Href, Title string
+	Type              template.HTMLAttr
+}
 
 type indexFeed struct {
 	Name, URL, Newest string
@@ -82,7 +89,7 @@ func (h *Handler) index(w http.ResponseWriter, r *http.Request) {
 		if rank == 0 {
 			for _, format := range Formats {
 				data.Main = append(data.Main, indexLink{
-					Type:  format.ContentType()[:len(format.ContentType())-len("; charset=utf-8")],
+					Type:  template.HTMLAttr(`type="` + strings.TrimSuffix(format.ContentType(), "; charset=utf-8") + `"`),
 					Title: h.site.Title + " (" + format.String() + ")",
 					Href:  h.site.BaseURL + v.Key.Path(format),
 				})

@@ -1,0 +1,274 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+)
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func writeFile(t *testing.T, path, content string) string {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestBadInvocations: every mistake on the command line, in the environment
+// or in the config file is one clear line on stderr and exit code 2.
+func TestBadInvocations(t *testing.T) {
+	dir := t.TempDir()
+	posts := filepath.Join(dir, "posts")
+	if err := os.Mkdir(posts, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := func(name, text string) string { return writeFile(t, filepath.Join(dir, name), text) }
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"unknown flag", []string{"-nope"}, nil, "flag provided but not defined: -nope"},
+		{"unknown command", []string{"frobnicate"}, nil, `unknown command "frobnicate"`},
+		{"stray argument", []string{"serve", "-posts", posts, "extra"}, nil, `unexpected argument "extra"`},
+		{"missing posts directory", []string{"-posts", filepath.Join(dir, "none")}, nil, "posts directory " + filepath.Join(dir, "none") + ": no such file or directory"},
+		{"posts is a file", []string{"-posts", cfg("file.md", "x")}, nil, "not a directory"},
+		{"missing posts directory from env", nil, map[string]string{"FEEDD_POSTS": filepath.Join(dir, "none")}, "no such file or directory"},
+		{"bad addr", []string{"-posts", posts, "-addr", "8080"}, nil, `addr "8080": want HOST:PORT or :PORT`},
+		{"relative base URL flag", []string{"-posts", posts, "-base-url", "/feeds"}, nil, `base URL: "/feeds" is not an absolute http(s) URL`},
+		{"ftp base URL from env", []string{"-posts", posts}, map[string]string{"FEEDD_BASE_URL": "ftp://x"}, "not an absolute http(s) URL"},
+		{"unreadable config", []string{"-posts", posts, "-config", filepath.Join(dir, "none.yaml")}, nil, "config: open"},
+		{"unknown config key", []string{"-posts", posts, "-config", cfg("k.yaml", "site:\n  title: x\n  colour: red\n")}, nil, `line 3: unknown key "colour"`},
+		{"wrong type", []string{"-posts", posts, "-config", cfg("t.yaml", "feed:\n  limit: ten\n")}, nil, "line 2: cannot unmarshal text `ten` into int"},
+		{"negative limit", []string{"-posts", posts, "-config", cfg("n.yaml", "feed:\n  limit: -5\n")}, nil, "n.yaml:2: feed.limit: must be at least 1, not -5"},
+		{"limit above max", []string{"-posts", posts, "-config", cfg("m.yaml", "feed:\n  limit: 80\n  max_limit: 60\n")}, nil, "feed.limit: 80 is more than feed.max_limit (60)"},
+		{"config base_url", []string{"-posts", posts, "-config", cfg("b.yaml", "site:\n  base_url: example.com\n")}, nil, `b.yaml:2: site.base_url: "example.com" is not an absolute http(s) URL`},
+		{"config language", []string{"-posts", posts, "-config", cfg("l.yaml", "site:\n  language: english!\n")}, nil, "l.yaml:2: site.language: invalid language tag"},
+		{"config timezone", []string{"-posts", posts, "-config", cfg("z.yaml", "site:\n  timezone: Mars/Olympus\n")}, nil, `z.yaml:2: site.timezone: unknown time zone "Mars/Olympus"`},
+		{"config duration", []string{"-posts", posts, "-config", cfg("d.yaml", "feed:\n  max_age: soon\n")}, nil, `line 2: want a duration such as 300s or 5m, not "soon"`},
+		{"config hub", []string{"-posts", posts, "-config", cfg("h.yaml", "websub:\n  hubs: [\"not a url\"]\n")}, nil, "websub.hubs[0]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), tt.args, env(tt.env), &stdout, &stderr)
+			if code != 2 {
+				t.Errorf("exit code %d, want 2; stderr: %s", code, stderr.String())
+			}
+			msg := stderr.String()
+			if !strings.Contains(msg, tt.want) {
+				t.Errorf("stderr %q does not contain %q", msg, tt.want)
+			}
+			if first, _, _ := strings.Cut(msg, "\n"); !strings.Contains(first, tt.want) {
+				t.Errorf("the reason should be on the first line: %q", msg)
+			}
+		})
+	}
+}
+
+// TestPrecedence: flags beat environment variables, which beat the config
+// file, which beats the defaults.
+func TestPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	cfgFile := writeFile(t, filepath.Join(dir, "feedd.yaml"), `site:
+  title: "From config"
+  base_url: "https://config.example.com/"
+  language: km
+  timezone: Asia/Phnom_Penh
+feed:
+  limit: 20
+  max_age: 60s
+watch:
+  debounce: 50ms
+  rescan: 0
+`)
+	t.Run("defaults", func(t *testing.T) {
+		c, err := loadConfig(settings{posts: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Addr != ":8080" || c.Site.BaseURL != "http://localhost:8080" || c.Site.Limit != 50 || c.Site.MaxLimit != 500 ||
+			c.Site.MaxAge != 300*time.Second || c.Debounce != 200*time.Millisecond || c.Rescan != 5*time.Minute || c.Site.Language != "en" {
+			t.Errorf("defaults: %+v", c)
+		}
+		if c, _ := loadConfig(settings{posts: dir, addr: "127.0.0.1:9000"}); c.Site.BaseURL != "http://localhost:9000" {
+			t.Errorf("default base URL should follow the port of addr: %s", c.Site.BaseURL)
+		}
+	})
+	t.Run("config", func(t *testing.T) {
+		c, err := loadConfig(settings{posts: dir, config: cfgFile})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Site.Title != "From config" || c.Site.BaseURL != "https://config.example.com" || c.Site.Language != "km" ||
+			c.Parse.Location.String() != "Asia/Phnom_Penh" || c.Site.Limit != 20 || c.Site.MaxAge != time.Minute ||
+			c.Debounce != 50*time.Millisecond || c.Rescan != 0 {
+			t.Errorf("config values not applied: %+v", c)
+		}
+	})
+	t.Run("env over config, flags over env", func(t *testing.T) {
+		var s settings
+		s.baseURL = "https://flag.example.com"
+		s.fromEnv(env(map[string]string{
+			"FEEDD_BASE_URL": "https://env.example.com", "FEEDD_ADDR": "127.0.0.1:9999",
+			"FEEDD_POSTS": dir, "FEEDD_CONFIG": cfgFile,
+		}))
+		c, err := loadConfig(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Site.BaseURL != "https://flag.example.com" || c.Addr != "127.0.0.1:9999" || c.Posts != dir || c.Site.Title != "From config" {
+			t.Errorf("base %s addr %s posts %s title %s", c.Site.BaseURL, c.Addr, c.Posts, c.Site.Title)
+		}
+		s = settings{}
+		s.fromEnv(env(map[string]string{"FEEDD_BASE_URL": "https://env.example.com", "FEEDD_POSTS": dir, "FEEDD_CONFIG": cfgFile}))
+		if c, _ := loadConfig(s); c.Site.BaseURL != "https://env.example.com" {
+			t.Errorf("env should beat the config file: %s", c.Site.BaseURL)
+		}
+	})
+}
+
+func TestVersion(t *testing.T) {
+	var stdout bytes.Buffer
+	if code := run(context.Background(), []string{"version"}, env(nil), &stdout, io.Discard); code != 0 || !strings.HasPrefix(stdout.String(), "feedd ") {
+		t.Errorf("version: exit %d, %q", code, stdout.String())
+	}
+}
+
+func TestCheck(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "good.md"), "---\ntitle: Good\ndate: 2024-01-01\n---\n")
+	var stdout bytes.Buffer
+	if code := run(context.Background(), []string{"check", "-posts", dir}, env(nil), &stdout, io.Discard); code != 0 {
+		t.Errorf("check on good posts: exit %d\n%s", code, stdout.String())
+	}
+	if !strings.Contains(stdout.String(), "good.md: warning: no code") || !strings.Contains(stdout.String(), "1 posts, 0 bad, 1 warnings") {
+		t.Errorf("check output: %s", stdout.String())
+	}
+	writeFile(t, filepath.Join(dir, "bad.md"), "---\ntitle: Bad\ndate: someday\n---\n")
+	stdout.Reset()
+	if code := run(context.Background(), []string{"check", "-posts", dir}, env(nil), &stdout, io.Discard); code != 1 {
+		t.Errorf("check with a bad post: exit %d, want 1", code)
+	}
+	if !strings.Contains(stdout.String(), `bad.md:3: date: unreadable date "someday"`) {
+		t.Errorf("check should print path:line: reason: %s", stdout.String())
+	}
+}
+
+// TestServeSamples runs the real binary on the sample posts in ../../posts,
+// reads its feeds over HTTP, then stops it with SIGTERM.
+func TestServeSamples(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the feedd binary; skipped with -short")
+	}
+	bin := filepath.Join(t.TempDir(), "feedd")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "serve", "-posts", "../../posts", "-addr", "127.0.0.1:0", "-base-url", "https://feeds.example.com")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	logs := bufio.NewScanner(stderr)
+	var addr string
+	for addr == "" && logs.Scan() {
+		var line struct{ Msg, Addr string }
+		if json.Unmarshal(logs.Bytes(), &line) == nil && line.Msg == "feedd listening" {
+			addr = line.Addr
+		}
+	}
+	if addr == "" {
+		t.Fatal("feedd did not log its address")
+	}
+	go io.Copy(io.Discard, stderr)
+	base := "http://" + addr
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("feedd did not become ready")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	parse := func(path string) *gofeed.Feed {
+		t.Helper()
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d", path, resp.StatusCode)
+		}
+		f, err := gofeed.NewParser().Parse(resp.Body)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		return f
+	}
+	all := parse("/rss.xml")
+	if len(all.Items) != 10 {
+		t.Errorf("/rss.xml has %d items, want the 10 published sample posts (the draft left out)", len(all.Items))
+	}
+	for _, it := range all.Items {
+		if it.GUID == "SAMPLE-EN-DRAFT" {
+			t.Errorf("the draft is served: %q", it.Title)
+		}
+	}
+	if first, last := all.Items[0].GUID, all.Items[len(all.Items)-1].GUID; first != "samples/2024/12/no-code" || last != "ART2411261158O4HJFJ" {
+		t.Errorf("first item %s, last %s; want the newest sample first and the real 2024-11-26 post last", first, last)
+	}
+	for path, n := range map[string]int{
+		"/category/national/atom.xml": 3, "/category/business/feed.json": 3, "/category/real-estate/rss.xml": 1,
+		"/category/sport/rss.xml": 1, "/category/world/rss.xml": 2, "/language/km/rss.xml": 2,
+		"/language/zh/atom.xml": 1, "/language/zh-hant/feed.json": 1, "/language/en/category/business/rss.xml": 2,
+	} {
+		if got := len(parse(path).Items); got != n {
+			t.Errorf("%s: %d items, want %d", path, got, n)
+		}
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("feedd after SIGTERM: %v, want exit 0", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("feedd did not stop after SIGTERM")
+	}
+}

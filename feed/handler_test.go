@@ -1,0 +1,235 @@
+package feed_test
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedd/feedd/feed"
+	"github.com/mmcdole/gofeed"
+)
+
+func TestRoutes(t *testing.T) {
+	srv := fixtureServer(t)
+	const (
+		text = "text/plain; charset=utf-8"
+		html = "text/html; charset=utf-8"
+		rss  = "application/rss+xml; charset=utf-8"
+		atom = "application/atom+xml; charset=utf-8"
+		js   = "application/feed+json; charset=utf-8"
+	)
+	tests := []struct {
+		method, path string
+		status       int
+		ctype        string
+		body         string // a part of the body
+	}{
+		{"GET", "/rss.xml", 200, rss, "<rss"},
+		{"GET", "/atom.xml", 200, atom, "<feed"},
+		{"GET", "/feed.json", 200, js, `"version": "https://jsonfeed.org/version/1.1"`},
+		{"GET", "/category/national/rss.xml", 200, rss, "National News"},
+		{"GET", "/category/real-estate/atom.xml", 200, atom, "Real Estate"},
+		{"GET", "/category/NATIONAL/feed.json", 200, js, "National News"},                   // case-insensitive
+		{"GET", "/category/%E1%9E%87%E1%9E%B6%E1%9E%8F%E1%9E%B7/rss.xml", 200, rss, "ជាតិ"}, // percent-encoded Khmer
+		{"GET", "/category/ជាតិ/rss.xml", 200, rss, "ជាតិ"},
+		{"GET", "/language/km/rss.xml", 200, rss, "<language>km</language>"},
+		{"GET", "/language/ZH-HANT/atom.xml", 200, atom, `xml:lang="zh-Hant"`},
+		{"GET", "/language/en_us/feed.json", 200, js, `"language": "en-US"`},
+		{"GET", "/language/km/category/business/rss.xml", 200, rss, "Business (ខ្មែរ)"},
+		{"GET", "/language/en/category/national/atom.xml", 200, atom, "T-001"},
+		{"GET", "/rss.xml?limit=2", 200, rss, "limit=2&amp;page=3"},
+		{"GET", "/rss.xml?limit=2&page=3&utm_source=x", 200, rss, "T-005"}, // unknown parameters ignored
+		{"GET", "/healthz", 200, text, "ok"},
+		{"GET", "/readyz", 200, text, "ready"},
+		{"GET", "/", 200, html, `<link rel="alternate" type="application/rss+xml"`},
+		{"HEAD", "/rss.xml", 200, rss, ""},
+		{"HEAD", "/category/national/feed.json", 200, js, ""},
+
+		{"GET", "/category/sport/rss.xml", 404, text, `no posts in category "sport"`},
+		{"GET", "/category/hidden/rss.xml", 404, text, `no posts in category "hidden"`}, // only an unpublished post
+		{"GET", "/category/duplicates/rss.xml", 404, text, "no posts"},                  // only a duplicate code
+		{"GET", "/language/fr/rss.xml", 404, text, `no posts in language "fr"`},
+		{"GET", "/language/zh-hant/category/national/rss.xml", 404, text, `no posts in category "national" in language "zh-hant"`},
+		{"GET", "/category/national/rss.json", 404, text, "not found"},
+		{"GET", "/category/national/", 404, text, "not found"},
+		{"GET", "/nope", 404, text, "not found: /nope"},
+		{"GET", "/rss.xml?page=2", 404, text, "page 2 is past the last page (1)"},
+		{"GET", "/rss.xml?limit=0", 400, text, "limit must be a whole number from 1 to 500"},
+		{"GET", "/rss.xml?limit=501", 400, text, "limit must be a whole number from 1 to 500"},
+		{"GET", "/rss.xml?limit=ten", 400, text, `not "ten"`},
+		{"GET", "/rss.xml?limit=", 400, text, "limit must be"},
+		{"GET", "/rss.xml?limit=-1", 400, text, "limit must be"},
+		{"GET", "/rss.xml?limit=1.5", 400, text, "limit must be"},
+		{"GET", "/atom.xml?page=0", 400, text, "page must be a whole number"},
+		{"GET", "/atom.xml?page=99999999999999999999", 400, text, "page must be a whole number"},
+		{"POST", "/rss.xml", 405, text, "method POST not allowed"},
+		{"DELETE", "/category/national/atom.xml", 405, text, "not allowed"},
+		{"PUT", "/", 405, text, "not allowed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			resp, body := fetch(t, tt.method, srv.URL+tt.path, nil)
+			if resp.StatusCode != tt.status {
+				t.Errorf("status %d, want %d (%s)", resp.StatusCode, tt.status, body)
+			}
+			if got := resp.Header.Get("Content-Type"); got != tt.ctype {
+				t.Errorf("Content-Type %q, want %q", got, tt.ctype)
+			}
+			if !strings.Contains(string(body), tt.body) {
+				t.Errorf("body does not contain %q:\n%.400s", tt.body, body)
+			}
+			if tt.method == "HEAD" && len(body) != 0 {
+				t.Errorf("HEAD returned a body of %d bytes", len(body))
+			}
+			if tt.status >= 400 && strings.Count(strings.TrimSpace(string(body)), "\n") != 0 {
+				t.Errorf("error body is not one line: %q", body)
+			}
+			if tt.status == 405 && resp.Header.Get("Allow") != "GET, HEAD" {
+				t.Errorf("Allow %q, want \"GET, HEAD\"", resp.Header.Get("Allow"))
+			}
+		})
+	}
+}
+
+// TestSelfLinksAndPaging: every format names its own canonical URL, and
+// the RFC 5005 links of a middle page lead to its neighbours.
+func TestSelfLinksAndPaging(t *testing.T) {
+	srv := fixtureServer(t)
+	const base = "https://feeds.example.com"
+	_, body := fetch(t, "GET", srv.URL+"/category/NATIONAL/feed.json?limit=1&page=2", nil)
+	var jf struct {
+		FeedURL string `json:"feed_url"`
+		NextURL string `json:"next_url"`
+		Items   []any  `json:"items"`
+	}
+	if err := json.Unmarshal(body, &jf); err != nil {
+		t.Fatal(err)
+	}
+	if jf.FeedURL != base+"/category/national/feed.json?limit=1&page=2" || jf.NextURL != "" || len(jf.Items) != 1 {
+		t.Errorf("feed_url %q, next_url %q (want none on the last page), %d items", jf.FeedURL, jf.NextURL, len(jf.Items))
+	}
+
+	_, body = fetch(t, "GET", srv.URL+"/atom.xml?limit=2&page=2", nil)
+	for _, want := range []string{
+		`href="` + base + `/atom.xml?limit=2&amp;page=2" rel="self"`,
+		`href="` + base + `/atom.xml?limit=2" rel="first"`,
+		`href="` + base + `/atom.xml?limit=2" rel="previous"`,
+		`href="` + base + `/atom.xml?limit=2&amp;page=3" rel="next"`,
+		`href="` + base + `/atom.xml?limit=2&amp;page=3" rel="last"`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("Atom page 2 lacks %s", want)
+		}
+	}
+	// The default limit and page 1 are left out of canonical URLs.
+	_, body = fetch(t, "GET", srv.URL+"/rss.xml?limit=50&page=1", nil)
+	if !strings.Contains(string(body), `<atom:link href="`+base+`/rss.xml" rel="self"`) {
+		t.Errorf("self link of /rss.xml?limit=50&page=1 should be %s/rss.xml", base)
+	}
+	// Walking next links from page 1 visits every item once.
+	seen := map[string]bool{}
+	next := "/rss.xml?limit=2"
+	for pages := 0; next != ""; pages++ {
+		if pages > 5 {
+			t.Fatal("next links do not end")
+		}
+		_, body := fetch(t, "GET", srv.URL+next, nil)
+		parsed, err := gofeed.NewParser().ParseString(string(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range parsed.Items {
+			if seen[it.GUID] {
+				t.Errorf("item %s on two pages", it.GUID)
+			}
+			seen[it.GUID] = true
+		}
+		next = ""
+		if i := strings.Index(string(body), `rel="next"`); i >= 0 {
+			start := strings.LastIndex(string(body[:i]), `href="`) + len(`href="`+base)
+			next = strings.ReplaceAll(string(body[start:i-2]), "&amp;", "&")
+		}
+	}
+	if len(seen) != len(wantPosts) {
+		t.Errorf("paging visited %d items, want %d", len(seen), len(wantPosts))
+	}
+}
+
+func TestConditionalGet(t *testing.T) {
+	srv := fixtureServer(t)
+	resp, _ := fetch(t, "GET", srv.URL+"/rss.xml", nil)
+	etag, lm := resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
+	if !strings.HasPrefix(etag, `"`) || strings.HasPrefix(etag, "W/") || lm == "" {
+		t.Fatalf("ETag %q (want strong), Last-Modified %q", etag, lm)
+	}
+	if cc := resp.Header.Get("Cache-Control"); cc != "public, max-age=300" {
+		t.Errorf("Cache-Control %q", cc)
+	}
+	resp, body := fetch(t, "GET", srv.URL+"/rss.xml", map[string]string{"If-None-Match": etag})
+	if resp.StatusCode != http.StatusNotModified || len(body) != 0 {
+		t.Errorf("If-None-Match with the ETag: %d, want 304 with no body", resp.StatusCode)
+	}
+	resp, _ = fetch(t, "GET", srv.URL+"/rss.xml", map[string]string{"If-Modified-Since": lm})
+	if resp.StatusCode != http.StatusNotModified {
+		t.Errorf("If-Modified-Since with Last-Modified: %d, want 304", resp.StatusCode)
+	}
+	resp, _ = fetch(t, "GET", srv.URL+"/rss.xml", map[string]string{"If-None-Match": `"other"`, "If-Modified-Since": lm})
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("a non-matching If-None-Match must win over If-Modified-Since: %d, want 200", resp.StatusCode)
+	}
+	other, _ := fetch(t, "GET", srv.URL+"/atom.xml", nil)
+	if other.Header.Get("ETag") == etag {
+		t.Error("two different documents share an ETag")
+	}
+}
+
+// TestNotReady: before the first scan is applied, /readyz and the feeds say
+// 503, /healthz says 200.
+func TestNotReady(t *testing.T) {
+	set := feed.NewSet(feed.SetOptions{Now: func() time.Time { return fixedNow }})
+	srv := httptest.NewServer(feed.NewHandler(testSite(), set, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	defer srv.Close()
+	for path, want := range map[string]int{"/readyz": 503, "/rss.xml": 503, "/": 503, "/healthz": 200} {
+		if resp, body := fetch(t, "GET", srv.URL+path, nil); resp.StatusCode != want {
+			t.Errorf("%s before the first scan: %d %s, want %d", path, resp.StatusCode, body, want)
+		}
+	}
+	set.Apply(nil, nil)
+	for path, want := range map[string]int{"/readyz": 200, "/rss.xml": 200, "/feed.json": 200} {
+		if resp, body := fetch(t, "GET", srv.URL+path, nil); resp.StatusCode != want {
+			t.Errorf("%s after an empty scan: %d %s, want %d", path, resp.StatusCode, body, want)
+		}
+	}
+	// An empty feed still has "items" (JSON Feed requires it) and valid dates.
+	_, body := fetch(t, "GET", srv.URL+"/feed.json", nil)
+	if !strings.Contains(string(body), `"items": []`) {
+		t.Errorf("empty JSON Feed without items: %s", body)
+	}
+	_, body = fetch(t, "GET", srv.URL+"/atom.xml", nil)
+	if !strings.Contains(string(body), "<updated>1970-01-01T00:00:00Z</updated>") {
+		t.Errorf("empty Atom feed should have a fixed updated time: %s", body)
+	}
+}
+
+func TestIndexPage(t *testing.T) {
+	srv := fixtureServer(t)
+	_, body := fetch(t, "GET", srv.URL+"/", nil)
+	page := string(body)
+	for _, v := range wantViews() {
+		for _, f := range feed.Formats {
+			if !strings.Contains(page, `href="`+v.key.Path(f)+`"`) {
+				t.Errorf("index page has no link to %s", v.key.Path(f))
+			}
+		}
+	}
+	for _, want := range []string{"<title>Test Post &amp; Co — feeds</title>", `<td class="n">5</td>`, "2024-03-01", "National News", `name="viewport"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("index page lacks %q", want)
+		}
+	}
+}
