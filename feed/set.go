@@ -83,6 +83,7 @@ type Set struct {
 	version  uint64
 	reported map[string]bool // duplicate-code conflicts already logged
 	cur      atomic.Pointer[Snapshot]
+	changed  chan struct{} // closed at the next publish
 }
 
 // SetOptions configure a Set. Zero values give the system clock and the
@@ -101,11 +102,22 @@ func NewSet(opt SetOptions) *Set {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	return &Set{posts: map[string]*Post{}, now: opt.Now, log: opt.Logger, reported: map[string]bool{}}
+	return &Set{posts: map[string]*Post{}, now: opt.Now, log: opt.Logger, reported: map[string]bool{}, changed: make(chan struct{})}
 }
 
 // Current returns the latest snapshot, or nil before the first Apply.
 func (s *Set) Current() *Snapshot { return s.cur.Load() }
+
+// Changed returns the latest snapshot (nil before the first Apply) and a
+// channel that is closed when a newer one is published.
+func (s *Set) Changed() (*Snapshot, <-chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cur.Load(), s.changed
+}
+
+// Now is the set's clock: what decides whether a post is due.
+func (s *Set) Now() time.Time { return s.now() }
 
 // Apply adds or replaces the given posts (by path), removes the given paths,
 // and publishes the resulting snapshot as one change.
@@ -141,6 +153,8 @@ func (s *Set) publish() *Snapshot {
 	s.version++
 	snap := build(s.posts, s.now(), s.version, s.conflict)
 	s.cur.Store(snap)
+	close(s.changed)
+	s.changed = make(chan struct{})
 	return snap
 }
 

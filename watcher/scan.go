@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -46,6 +47,7 @@ func IsPostName(name string) bool {
 type File struct {
 	Rel  string
 	Real string
+	info os.FileInfo // from the walk, for change detection
 }
 
 // Result is the outcome of a full scan: every good post, and every file that
@@ -56,73 +58,114 @@ type Result struct {
 	Files    int     // post files found
 }
 
+// Tree is what a walk of the posts directory found.
+type Tree struct {
+	Root  string // the posts directory, symlinks resolved
+	Files []File // post files, sorted by relative path
+	Dirs  []File // directories, the root first (Rel ""), then in walk order
+	onDir func(real, rel string)
+}
+
 // Walk lists the post files below dir, sorted by relative path. Symlinks are
 // followed where they resolve inside dir (dir itself may be a symlink);
 // names IsIgnored skips are never entered or read.
 func Walk(dir string) ([]File, error) {
-	root, err := filepath.EvalSymlinks(dir)
+	t, err := WalkTree(dir)
 	if err != nil {
 		return nil, err
+	}
+	return t.Files, nil
+}
+
+// resolveRoot resolves the posts directory to an absolute real path.
+func resolveRoot(dir string) (string, error) {
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", err
 	}
 	root, err = filepath.Abs(root)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	info, err := os.Stat(root)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	if !info.IsDir() {
-		return nil, fmt.Errorf("%s: not a directory", dir)
+		return "", fmt.Errorf("%s: not a directory", dir)
 	}
-	var files []File
-	visited := map[string]bool{root: true}
-	var walk func(real, rel string) error
-	walk = func(real, rel string) error {
-		entries, err := os.ReadDir(real)
-		if err != nil {
-			if rel == "" {
-				return err
-			}
-			return nil // a directory removed or unreadable mid-walk
-		}
-		for _, e := range entries {
-			name := e.Name()
-			if IsIgnored(name) {
-				continue
-			}
-			full := filepath.Join(real, name)
-			childRel := path.Join(rel, name)
-			if e.Type()&os.ModeSymlink != 0 {
-				resolved, err := filepath.EvalSymlinks(full)
-				if err != nil || !within(root, resolved) {
-					continue
-				}
-				full = resolved
-			}
-			st, err := os.Stat(full)
-			if err != nil {
-				continue
-			}
-			switch {
-			case st.IsDir():
-				if visited[full] {
-					continue
-				}
-				visited[full] = true
-				if err := walk(full, childRel); err != nil {
-					return err
-				}
-			case st.Mode().IsRegular() && IsPostName(name):
-				files = append(files, File{Rel: childRel, Real: full})
-			}
-		}
-		return nil
-	}
-	if err := walk(root, ""); err != nil {
+	return root, nil
+}
+
+// WalkTree walks the posts directory and lists its post files and its
+// directories.
+func WalkTree(dir string) (*Tree, error) { return walkTree(dir, nil) }
+
+// walkTree is WalkTree calling onDir for each directory before listing it,
+// so that a watch added there misses nothing created after the listing.
+func walkTree(dir string, onDir func(real, rel string)) (*Tree, error) {
+	root, err := resolveRoot(dir)
+	if err != nil {
 		return nil, err
 	}
-	return files, nil
+	t := &Tree{Root: root, onDir: onDir}
+	if err := t.walk(root, "", map[string]bool{}); err != nil {
+		return nil, err
+	}
+	t.sort()
+	return t, nil
+}
+
+func (t *Tree) sort() {
+	slices.SortFunc(t.Files, func(a, b File) int { return strings.Compare(a.Rel, b.Rel) })
+}
+
+// walk adds the directory real (at relative path rel) and everything below
+// it. visited holds the real directories already walked, against loops.
+func (t *Tree) walk(real, rel string, visited map[string]bool) error {
+	visited[real] = true
+	t.Dirs = append(t.Dirs, File{Rel: rel, Real: real})
+	if t.onDir != nil {
+		t.onDir(real, rel)
+	}
+	entries, err := os.ReadDir(real)
+	if err != nil {
+		if rel == "" {
+			return err
+		}
+		return nil // a directory removed or unreadable mid-walk
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if IsIgnored(name) {
+			continue
+		}
+		full := filepath.Join(real, name)
+		childRel := path.Join(rel, name)
+		if e.Type()&os.ModeSymlink != 0 {
+			resolved, err := filepath.EvalSymlinks(full)
+			if err != nil || !within(t.Root, resolved) {
+				continue
+			}
+			full = resolved
+		}
+		st, err := os.Stat(full)
+		if err != nil {
+			continue
+		}
+		switch {
+		case st.IsDir():
+			if visited[full] {
+				continue
+			}
+			if err := t.walk(full, childRel, visited); err != nil {
+				return err
+			}
+		case st.Mode().IsRegular() && IsPostName(name):
+			t.Files = append(t.Files, File{Rel: childRel, Real: full, info: st})
+		}
+	}
+	return nil
 }
 
 // within reports whether p is root or below it.
@@ -133,27 +176,40 @@ func within(root, p string) bool {
 // Read reads and parses one post file. A file that cannot be read or parsed
 // gives a *feed.PostError.
 func Read(f File, opt feed.ParseOptions) (*feed.Post, error) {
+	p, _, _, err := readPost(f, opt, false)
+	return p, err
+}
+
+// readPost reads and parses a post file and returns the state of the file
+// it read. With checkBusy, a file that some process still has open for
+// writing is not read: busy is true and the caller tries again later.
+func readPost(f File, opt feed.ParseOptions, checkBusy bool) (p *feed.Post, st fileState, busy bool, err error) {
 	max := opt.MaxSize
 	if max <= 0 {
 		max = feed.DefaultMaxSize
 	}
 	fh, err := os.Open(f.Real)
 	if err != nil {
-		return nil, &feed.PostError{Path: f.Rel, Reason: readReason(err)}
+		return nil, st, false, &feed.PostError{Path: f.Rel, Reason: readReason(err)}
 	}
 	defer fh.Close()
-	st, err := fh.Stat()
+	info, err := fh.Stat()
 	if err != nil {
-		return nil, &feed.PostError{Path: f.Rel, Reason: readReason(err)}
+		return nil, st, false, &feed.PostError{Path: f.Rel, Reason: readReason(err)}
 	}
-	if st.Size() > int64(max) {
-		return nil, &feed.PostError{Path: f.Rel, Reason: fmt.Sprintf("larger than the limit of %d bytes", max)}
+	st = stateOf(f.Real, info)
+	if checkBusy && openForWriting(fh) {
+		return nil, st, true, nil
+	}
+	if info.Size() > int64(max) {
+		return nil, st, false, &feed.PostError{Path: f.Rel, Reason: fmt.Sprintf("larger than the limit of %d bytes", max)}
 	}
 	data, err := io.ReadAll(io.LimitReader(fh, int64(max)+1))
 	if err != nil {
-		return nil, &feed.PostError{Path: f.Rel, Reason: readReason(err)}
+		return nil, st, false, &feed.PostError{Path: f.Rel, Reason: readReason(err)}
 	}
-	return feed.Parse(f.Rel, data, st.ModTime(), opt)
+	p, err = feed.Parse(f.Rel, data, info.ModTime(), opt)
+	return p, st, false, err
 }
 
 func readReason(err error) string {

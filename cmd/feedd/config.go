@@ -43,6 +43,7 @@ type fileConfig struct {
 		Debounce *duration `yaml:"debounce"`
 		Rescan   *duration `yaml:"rescan"`
 		Poll     bool      `yaml:"poll"`
+		Interval *duration `yaml:"poll_interval"`
 	} `yaml:"watch"`
 }
 
@@ -75,6 +76,8 @@ type Config struct {
 	Debounce time.Duration
 	Rescan   time.Duration
 	Poll     bool
+	// PollInterval is how often the posts are rescanned in polling mode.
+	PollInterval time.Duration
 }
 
 // usageError is a bad flag, variable or config value: exit code 2.
@@ -126,7 +129,7 @@ func loadConfig(s settings) (*Config, error) {
 		return "config " + s.config + ": " + strings.Join(keys, ".")
 	}
 
-	c := &Config{Posts: "./posts", Addr: ":8080", Debounce: 200 * time.Millisecond, Rescan: 5 * time.Minute, Poll: fc.Watch.Poll}
+	c := &Config{Posts: "./posts", Addr: ":8080", Debounce: 200 * time.Millisecond, Rescan: 5 * time.Minute, Poll: fc.Watch.Poll, PollInterval: time.Second}
 	if s.posts != "" {
 		c.Posts = s.posts
 	}
@@ -230,6 +233,12 @@ func loadConfig(s settings) (*Config, error) {
 			return nil, usagef("%s: must not be negative", where("watch", "debounce"))
 		}
 		c.Debounce = p.Duration
+	}
+	if p := fc.Watch.Interval; p != nil {
+		if p.Duration <= 0 {
+			return nil, usagef("%s: must be more than 0", where("watch", "poll_interval"))
+		}
+		c.PollInterval = p.Duration
 	}
 	if p := fc.Watch.Rescan; p != nil {
 		if p.Duration < 0 {

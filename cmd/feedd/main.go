@@ -134,18 +134,13 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	}
 	log.Info("feedd listening", "addr", ln.Addr().String(), "base_url", cfg.Site.BaseURL, "posts", cfg.Posts, "version", buildVersion())
 
-	go func() {
-		start := time.Now()
-		res, err := watcher.Scan(cfg.Posts, cfg.Parse)
-		if err != nil {
-			log.Error("scanning the posts", "posts", cfg.Posts, "err", err)
-			set.Apply(nil, nil) // serve an empty set rather than nothing
-			return
-		}
-		logProblems(log, res)
-		snap := set.Apply(res.Posts, nil)
-		log.Info("posts loaded", "files", res.Files, "published", len(snap.Posts), "bad", len(res.Problems), "took", time.Since(start).Round(time.Millisecond).String())
-	}()
+	w := watcher.New(set, watcher.Options{
+		Dir: cfg.Posts, Parse: cfg.Parse, Debounce: cfg.Debounce, Rescan: cfg.Rescan,
+		Poll: cfg.Poll, PollInterval: cfg.PollInterval, Logger: log,
+	})
+	watchDone := make(chan error, 1)
+	go func() { watchDone <- w.Run(ctx) }()
+	defer func() { stop(); <-watchDone }()
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -161,17 +156,6 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
-}
-
-func logProblems(log *slog.Logger, res *watcher.Result) {
-	for _, err := range res.Problems {
-		log.Warn("bad post left out", "err", err.Error())
-	}
-	for _, p := range res.Posts {
-		for _, w := range p.Warnings {
-			log.Debug("post warning", "path", p.Path, "warning", w)
-		}
-	}
 }
 
 // check parses every post and prints each problem: exit 1 if any post is bad.

@@ -1,0 +1,570 @@
+package watcher
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"maps"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/feedd/feedd/feed"
+	"github.com/fsnotify/fsnotify"
+)
+
+// Defaults of Options.
+const (
+	DefaultDebounce     = 200 * time.Millisecond
+	DefaultPollInterval = time.Second
+	DefaultMaxPending   = 2048
+	DefaultHoldMax      = 10 * time.Second
+	// retryMissing is how often a missing posts directory is looked for.
+	retryMissing = time.Second
+)
+
+// Options configure a Watcher.
+type Options struct {
+	Dir   string // the posts directory as configured; may be a symlink
+	Parse feed.ParseOptions
+	// Debounce is the quiet time after the last change before the changes
+	// are applied as one batch; a steady stream of changes is applied at
+	// least every 4×Debounce.
+	Debounce time.Duration
+	// Rescan is the interval of full rescans, the safety net for lost
+	// events; 0 turns it off.
+	Rescan time.Duration
+	// Poll uses full rescans every PollInterval instead of file system
+	// events, for file systems that have none (NFS, some container mounts).
+	Poll         bool
+	PollInterval time.Duration
+	// MaxPending is how many changed paths one window may collect; past it,
+	// a full rescan is cheaper and sure.
+	MaxPending int
+	// HoldMax is how long a file still open for writing is held back before
+	// it is read anyway.
+	HoldMax time.Duration
+	Logger  *slog.Logger
+}
+
+// Stats count what a Watcher has done, for tests and metrics.
+type Stats struct {
+	Batches   uint64 // snapshots published because of changes on disk
+	FullScans uint64 // full rescans (start, overflow, swaps, timer, polls)
+	Overflows uint64 // event queue overflows and bursts too large to track
+	Held      uint64 // reads put off because a file was still open for writing
+	Bad       uint64 // reads of bad posts
+	Lost      uint64 // times the posts directory was found missing
+}
+
+// Watcher keeps a feed.Set in step with a posts directory: an initial full
+// scan, then file system events (or polling), debounced into batches, each
+// published as one snapshot. It is the set's only writer.
+type Watcher struct {
+	opt Options
+	set *feed.Set
+	log *slog.Logger
+
+	// State below is owned by the Run goroutine.
+	root    string                // the posts directory resolved; "" until found
+	files   map[string]*fileState // every post file seen, good or bad, by relative path
+	dirs    map[string]string     // watched real directory -> relative path
+	dirRel  map[string]string     // relative path -> watched real directory
+	fsw     *fsnotify.Watcher
+	parent  string               // the directory holding opt.Dir, watched for swaps
+	base    string               // opt.Dir's name in parent
+	pending map[string]time.Time // changed relative paths -> when first seen
+	full    bool                 // a full rescan is due
+	missing bool                 // the posts directory is gone; serving the last snapshot
+
+	batches, fullScans, overflows, held, bad, lostN atomic.Uint64
+}
+
+// New returns a watcher for set; Run starts it.
+func New(set *feed.Set, opt Options) *Watcher {
+	if opt.Debounce <= 0 {
+		opt.Debounce = time.Millisecond
+	}
+	if opt.PollInterval <= 0 {
+		opt.PollInterval = DefaultPollInterval
+	}
+	if opt.MaxPending <= 0 {
+		opt.MaxPending = DefaultMaxPending
+	}
+	if opt.HoldMax <= 0 {
+		opt.HoldMax = DefaultHoldMax
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	abs, err := filepath.Abs(opt.Dir)
+	if err != nil {
+		abs = opt.Dir
+	}
+	return &Watcher{
+		opt: opt, set: set, log: opt.Logger,
+		files: map[string]*fileState{}, dirs: map[string]string{}, dirRel: map[string]string{},
+		pending: map[string]time.Time{},
+		parent:  filepath.Dir(abs), base: filepath.Base(abs),
+	}
+}
+
+// Stats returns the watcher's counters.
+func (w *Watcher) Stats() Stats {
+	return Stats{
+		Batches: w.batches.Load(), FullScans: w.fullScans.Load(), Overflows: w.overflows.Load(),
+		Held: w.held.Load(), Bad: w.bad.Load(), Lost: w.lostN.Load(),
+	}
+}
+
+// Run scans the posts directory, publishes the first snapshot, then keeps
+// the set in step until ctx ends. It also publishes a new snapshot when a
+// future-dated post becomes due.
+func (w *Watcher) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	wg.Go(func() { publishDue(ctx, w.set) })
+
+	var events <-chan fsnotify.Event
+	var errs <-chan error
+	if !w.opt.Poll {
+		fsw, err := fsnotify.NewWatcher()
+		if err != nil {
+			w.log.Warn("file system events unavailable; polling instead", "err", err, "interval", w.opt.PollInterval.String())
+			w.opt.Poll = true
+		} else {
+			w.fsw = fsw
+			defer fsw.Close()
+			events, errs = fsw.Events, fsw.Errors
+			if err := fsw.Add(w.parent); err != nil {
+				w.log.Debug("cannot watch the posts directory's parent; a swap of the directory itself is seen at the next rescan", "dir", w.parent, "err", err)
+			}
+		}
+	}
+
+	w.rescan("start")
+
+	var pollC, rescanC <-chan time.Time
+	if w.opt.Poll {
+		t := time.NewTicker(w.opt.PollInterval)
+		defer t.Stop()
+		pollC = t.C
+	}
+	if w.opt.Rescan > 0 {
+		t := time.NewTicker(w.opt.Rescan)
+		defer t.Stop()
+		rescanC = t.C
+	}
+
+	// One timer for the debounce window and for retries.
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	var windowStart, fireAt time.Time
+	arm := func(at time.Time) {
+		if !fireAt.IsZero() && !at.Before(fireAt) && at.Sub(fireAt) < time.Millisecond {
+			return
+		}
+		fireAt = at
+		timer.Reset(time.Until(at))
+	}
+	changed := func() {
+		now := time.Now()
+		if windowStart.IsZero() {
+			windowStart = now
+		}
+		arm(minTime(now.Add(w.opt.Debounce), windowStart.Add(4*w.opt.Debounce)))
+	}
+	// after a flush: look for a lost directory again, or try again the files
+	// still being written.
+	after := func() {
+		switch {
+		case w.missing:
+			w.full = true
+			arm(time.Now().Add(retryMissing))
+		case len(w.pending) > 0:
+			changed()
+		}
+	}
+	after()
+
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev, ok := <-events:
+			if !ok {
+				events = nil
+				continue
+			}
+			w.note(ev)
+			changed()
+		case err, ok := <-errs:
+			if !ok {
+				errs = nil
+				continue
+			}
+			if errors.Is(err, fsnotify.ErrEventOverflow) {
+				w.overflows.Add(1)
+				w.log.Warn("file system event queue overflowed; rescanning the posts directory")
+			} else {
+				w.log.Warn("file system watch error; rescanning the posts directory", "err", err)
+			}
+			w.full = true
+			changed()
+		case <-timer.C:
+			windowStart, fireAt = time.Time{}, time.Time{}
+			w.flush()
+			after()
+		case <-rescanC:
+			w.full = true
+			w.flush()
+			after()
+		case <-pollC:
+			w.full = true
+			w.flush()
+			after()
+		}
+	}
+}
+
+// note records what an event says may have changed. It does no I/O: the
+// event loop must keep draining.
+func (w *Watcher) note(ev fsnotify.Event) {
+	if w.full {
+		return // a full rescan is due anyway
+	}
+	if ev.Name == w.root {
+		w.full = true // the posts directory itself was removed or moved
+		return
+	}
+	dir, name := filepath.Dir(ev.Name), filepath.Base(ev.Name)
+	prefix, ok := w.dirs[dir]
+	if !ok {
+		if dir == w.parent && name == w.base {
+			w.full = true // the posts directory (or its symlink) was replaced
+		}
+		return
+	}
+	if IsIgnored(name) {
+		// Kubernetes volumes swap a "..data" symlink to a new "..2024_…"
+		// directory: every post may have changed.
+		if strings.HasPrefix(name, "..") {
+			w.full = true
+		}
+		return
+	}
+	if ev.Op == fsnotify.Chmod {
+		return
+	}
+	rel := path.Join(prefix, name)
+	if _, ok := w.pending[rel]; ok {
+		return
+	}
+	if len(w.pending) >= w.opt.MaxPending {
+		w.overflows.Add(1)
+		w.log.Warn("too many changes to track one by one; rescanning the posts directory", "pending", len(w.pending))
+		w.full = true
+		clear(w.pending)
+		return
+	}
+	w.pending[rel] = time.Now()
+}
+
+// batch is the set of changes applied as one snapshot.
+type batch struct {
+	start    time.Time
+	reason   string
+	files    int
+	upserts  []*feed.Post
+	removes  []string
+	added    int
+	updated  int
+	bad      int
+	held     int
+	fullScan bool
+}
+
+// flush applies what is pending: a full rescan, or the pending paths.
+func (w *Watcher) flush() {
+	if w.full {
+		w.full = false
+		clear(w.pending)
+		w.rescan("changes")
+		return
+	}
+	if len(w.pending) == 0 {
+		return
+	}
+	root, err := resolveRoot(w.opt.Dir)
+	if err != nil {
+		w.lost(err)
+		return
+	}
+	if root != w.root {
+		clear(w.pending)
+		w.rescan("posts directory replaced")
+		return
+	}
+	b := &batch{start: time.Now(), reason: "changes"}
+	for _, rel := range slices.Sorted(maps.Keys(w.pending)) {
+		w.update(rel, b)
+	}
+	w.apply(b)
+}
+
+// update brings one changed path up to date: a post file, a directory (new,
+// moved in, or replaced), or something gone.
+func (w *Watcher) update(rel string, b *batch) {
+	since := w.pending[rel]
+	delete(w.pending, rel)
+	full := filepath.Join(w.root, filepath.FromSlash(rel))
+	real, err := filepath.EvalSymlinks(full)
+	if err != nil || !within(w.root, real) {
+		w.removeTree(rel, b)
+		return
+	}
+	info, err := os.Stat(real)
+	if err != nil {
+		w.removeTree(rel, b)
+		return
+	}
+	if info.IsDir() {
+		t := &Tree{Root: w.root, onDir: w.watch}
+		_ = t.walk(real, rel, map[string]bool{})
+		seen := make(map[string]bool, len(t.Files))
+		for _, f := range t.Files {
+			seen[f.Rel] = true
+			w.read(f, since, b)
+		}
+		for known := range w.files {
+			if strings.HasPrefix(known, rel+"/") && !seen[known] {
+				w.remove(known, b)
+			}
+		}
+		return
+	}
+	if _, known := w.files[rel]; known && !info.Mode().IsRegular() {
+		w.remove(rel, b)
+		return
+	}
+	if info.Mode().IsRegular() && IsPostName(path.Base(rel)) {
+		w.read(File{Rel: rel, Real: real}, since, b)
+	}
+}
+
+// read reads one post file into the batch, or holds it back while it is
+// still being written.
+func (w *Watcher) read(f File, since time.Time, b *batch) {
+	holding := since.IsZero() || time.Since(since) < w.opt.HoldMax
+	p, st, busy, err := readPost(f, w.opt.Parse, holding)
+	if busy {
+		if since.IsZero() {
+			since = time.Now()
+		}
+		w.pending[f.Rel] = since
+		b.held++
+		w.held.Add(1)
+		return
+	}
+	b.files++
+	old := w.files[f.Rel]
+	if err != nil {
+		if st.real == "" { // could not open it: gone between the event and the read?
+			if _, statErr := os.Stat(f.Real); errors.Is(statErr, os.ErrNotExist) {
+				w.remove(f.Rel, b)
+				return
+			}
+		}
+		b.bad++
+		w.bad.Add(1)
+		st.good = old != nil && old.good
+		if old == nil || old.bad != err.Error() {
+			if st.good {
+				w.log.Warn("bad post; its last good version stays in the feeds", "err", err.Error())
+			} else {
+				w.log.Warn("bad post left out", "err", err.Error())
+			}
+		}
+		st.bad = err.Error()
+		w.files[f.Rel] = &st
+		return
+	}
+	if old != nil && old.good {
+		b.updated++
+	} else {
+		b.added++
+	}
+	if old != nil && old.bad != "" {
+		w.log.Info("post fixed", "path", f.Rel)
+	}
+	if old == nil {
+		for _, warning := range p.Warnings {
+			w.log.Debug("post warning", "path", f.Rel, "warning", warning)
+		}
+	}
+	st.good = true
+	w.files[f.Rel] = &st
+	b.upserts = append(b.upserts, p)
+}
+
+// remove drops a post file that is gone.
+func (w *Watcher) remove(rel string, b *batch) {
+	st, ok := w.files[rel]
+	if !ok {
+		return
+	}
+	delete(w.files, rel)
+	b.files++
+	if st.good {
+		b.removes = append(b.removes, rel)
+	}
+}
+
+// removeTree drops a path that is gone: a post file, or a directory with
+// every post and watch below it.
+func (w *Watcher) removeTree(rel string, b *batch) {
+	w.remove(rel, b)
+	if _, ok := w.dirRel[rel]; !ok {
+		return
+	}
+	for known := range w.files {
+		if strings.HasPrefix(known, rel+"/") {
+			w.remove(known, b)
+		}
+	}
+	for r, real := range w.dirRel {
+		if r == rel || strings.HasPrefix(r, rel+"/") {
+			w.unwatch(real)
+		}
+	}
+}
+
+// rescan walks the whole posts directory, reads what changed since it was
+// last seen, and drops what is gone, as one batch.
+func (w *Watcher) rescan(reason string) {
+	w.fullScans.Add(1)
+	b := &batch{start: time.Now(), reason: reason, fullScan: true}
+	root, err := resolveRoot(w.opt.Dir)
+	if err != nil {
+		w.lost(err)
+		return
+	}
+	if root != w.root {
+		for real := range w.dirs {
+			w.unwatch(real)
+		}
+		w.root = root
+	}
+	t, err := walkTree(w.opt.Dir, w.watch)
+	if err != nil {
+		w.lost(err)
+		return
+	}
+	if w.missing {
+		w.missing = false
+		w.log.Info("posts directory is back", "dir", w.opt.Dir)
+	}
+	current := make(map[string]bool, len(t.Dirs))
+	for _, d := range t.Dirs {
+		current[d.Real] = true
+	}
+	for real := range w.dirs {
+		if !current[real] {
+			w.unwatch(real)
+		}
+	}
+	seen := make(map[string]bool, len(t.Files))
+	for _, f := range t.Files {
+		seen[f.Rel] = true
+		if old := w.files[f.Rel]; old != nil && old.sameFile(stateOf(f.Real, f.info)) {
+			continue
+		}
+		w.read(f, time.Time{}, b)
+	}
+	for known := range w.files {
+		if !seen[known] {
+			w.remove(known, b)
+		}
+	}
+	w.apply(b)
+}
+
+// lost handles a posts directory that cannot be found: the last snapshot
+// keeps being served, and the directory is looked for again.
+func (w *Watcher) lost(err error) {
+	if !w.missing {
+		w.lostN.Add(1)
+		w.log.Error("posts directory unavailable; serving the last snapshot until it is back", "dir", w.opt.Dir, "err", err)
+	}
+	w.missing = true
+	clear(w.pending)
+	// Its watches went with it (or watch a directory moved elsewhere): the
+	// directory found again is watched afresh.
+	for real := range w.dirs {
+		w.unwatch(real)
+	}
+	w.root = ""
+}
+
+// watch adds a file system watch on a directory (no-op when polling).
+func (w *Watcher) watch(real, rel string) {
+	if old, ok := w.dirs[real]; ok && old == rel {
+		return
+	}
+	if prev, ok := w.dirRel[rel]; ok && prev != real {
+		w.unwatch(prev)
+	}
+	w.dirs[real] = rel
+	w.dirRel[rel] = real
+	if w.fsw != nil {
+		if err := w.fsw.Add(real); err != nil {
+			w.log.Warn("cannot watch a directory; its changes are seen at the next rescan", "dir", real, "err", err)
+		}
+	}
+}
+
+func (w *Watcher) unwatch(real string) {
+	rel, ok := w.dirs[real]
+	if !ok {
+		return
+	}
+	delete(w.dirs, real)
+	if w.dirRel[rel] == real {
+		delete(w.dirRel, rel)
+	}
+	if w.fsw != nil {
+		_ = w.fsw.Remove(real) // already gone when the directory was removed
+	}
+}
+
+// apply publishes the batch as one snapshot and logs it.
+func (w *Watcher) apply(b *batch) {
+	first := w.set.Current() == nil
+	if len(b.upserts) == 0 && len(b.removes) == 0 && !first {
+		if b.bad > 0 || b.held > 0 {
+			w.log.Info("changes seen, feeds unchanged", "files", b.files, "bad", b.bad, "held", b.held)
+		}
+		return
+	}
+	snap := w.set.Apply(b.upserts, b.removes)
+	w.batches.Add(1)
+	w.log.Info("posts updated",
+		"reason", b.reason, "files", b.files, "added", b.added, "updated", b.updated,
+		"removed", len(b.removes), "bad", b.bad, "published", len(snap.Posts),
+		"version", snap.Version, "took", time.Since(b.start).Round(time.Microsecond).String())
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
