@@ -3,8 +3,8 @@ package feed
 import (
 	"cmp"
 	"log/slog"
+	"maps"
 	"slices"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,24 +17,30 @@ type ViewKey struct {
 	Language string
 }
 
-// View is the list of posts of one feed, newest first, as positions in its
-// snapshot's Posts, so that a page is a slice, not a scan.
+// View is the list of posts of one feed, newest first. Its items are shared
+// by the snapshots it did not change in, and never modified.
 type View struct {
 	Key          ViewKey
 	CategoryName string // the category as posts write it ("" for none)
 	Language     string // canonical tag ("" for none)
 	Newest       time.Time
-	items        []int32
+	items        []*Post
 }
 
 // Len is the number of posts in the view.
 func (v *View) Len() int { return len(v.items) }
+
+// Pages is the number of pages of v at limit posts per page (at least 1).
+func (v *View) Pages(limit int) int {
+	return max(1, (len(v.items)+limit-1)/limit)
+}
 
 // Snapshot is an immutable state of the posts: what every response is built
 // from, so that no response mixes two states.
 type Snapshot struct {
 	Version uint64
 	// Posts are the published posts, newest date first, equal dates by id.
+	// They must not be modified.
 	Posts []*Post
 	// NextDue is when the next future-dated post becomes due; zero if none.
 	NextDue time.Time
@@ -53,31 +59,27 @@ func (s *Snapshot) View(k ViewKey) (*View, bool) {
 func (s *Snapshot) Views() []*View { return s.ordered }
 
 // Page returns the posts of page n (1-based) of v with limit posts per page,
-// or nil when the page is past the end. Page 1 of an empty view is empty.
+// or false when the page is past the end. Page 1 of an empty view is empty.
+// The slice is shared and must not be modified.
 func (s *Snapshot) Page(v *View, n, limit int) ([]*Post, bool) {
 	start := (n - 1) * limit
 	if n < 1 || limit < 1 || (start >= len(v.items) && n != 1) {
 		return nil, false
 	}
 	end := min(start+limit, len(v.items))
-	out := make([]*Post, 0, end-start)
-	for _, i := range v.items[start:end] {
-		out = append(out, s.Posts[i])
-	}
-	return out, true
-}
-
-// Pages is the number of pages of v at limit posts per page (at least 1).
-func (v *View) Pages(limit int) int {
-	return max(1, (len(v.items)+limit-1)/limit)
+	return v.items[start:end:end], true
 }
 
 // Set is the collection of posts, keyed by file path, and the latest
-// snapshot built from it. One writer (Apply, Refresh), many readers
-// (Current), who never wait on the writer.
+// snapshot built from it. One writer at a time (Apply, Refresh), many
+// readers (Current), who never wait on the writer. A change costs time in
+// proportion to the feeds it touches, not to the whole archive.
 type Set struct {
 	mu       sync.Mutex
-	posts    map[string]*Post
+	posts    map[string]*Post    // every post by path, drafts included
+	ids      map[string][]string // id -> sorted paths of the non-draft posts with it
+	live     map[string]*Post    // id -> the post the feeds use: the first path's
+	future   []*Post             // live posts not yet due, soonest first
 	now      func() time.Time
 	log      *slog.Logger
 	version  uint64
@@ -102,7 +104,10 @@ func NewSet(opt SetOptions) *Set {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	return &Set{posts: map[string]*Post{}, now: opt.Now, log: opt.Logger, reported: map[string]bool{}, changed: make(chan struct{})}
+	return &Set{
+		posts: map[string]*Post{}, ids: map[string][]string{}, live: map[string]*Post{},
+		now: opt.Now, log: opt.Logger, reported: map[string]bool{}, changed: make(chan struct{}),
+	}
 }
 
 // Current returns the latest snapshot, or nil before the first Apply.
@@ -124,13 +129,24 @@ func (s *Set) Now() time.Time { return s.now() }
 func (s *Set) Apply(upserts []*Post, removes []string) *Snapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, p := range removes {
-		delete(s.posts, p)
+	touched := make(map[string]bool, len(upserts)+len(removes))
+	for _, path := range removes {
+		if old, ok := s.posts[path]; ok {
+			s.unindex(old)
+			delete(s.posts, path)
+			touched[old.ID] = true
+		}
 	}
 	for _, p := range upserts {
+		if old, ok := s.posts[p.Path]; ok {
+			s.unindex(old)
+			touched[old.ID] = true
+		}
 		s.posts[p.Path] = p
+		s.index(p)
+		touched[p.ID] = true
 	}
-	return s.publish()
+	return s.publish(touched)
 }
 
 // Refresh publishes a new snapshot of the same posts at the clock's current
@@ -138,7 +154,7 @@ func (s *Set) Apply(upserts []*Post, removes []string) *Snapshot {
 func (s *Set) Refresh() *Snapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.publish()
+	return s.publish(nil)
 }
 
 // Post returns the post held for a path, if any.
@@ -149,13 +165,95 @@ func (s *Set) Post(path string) (*Post, bool) {
 	return p, ok
 }
 
-func (s *Set) publish() *Snapshot {
+func (s *Set) index(p *Post) {
+	if p.Draft {
+		return
+	}
+	paths := s.ids[p.ID]
+	i, found := slices.BinarySearch(paths, p.Path)
+	if !found {
+		s.ids[p.ID] = slices.Insert(paths, i, p.Path)
+	}
+}
+
+func (s *Set) unindex(p *Post) {
+	paths := s.ids[p.ID]
+	if i, found := slices.BinarySearch(paths, p.Path); found {
+		paths = slices.Delete(paths, i, i+1)
+	}
+	if len(paths) == 0 {
+		delete(s.ids, p.ID)
+	} else {
+		s.ids[p.ID] = paths
+	}
+}
+
+// publish settles which post each touched id shows, moves posts that are
+// now due out of the future list, and builds the next snapshot from the
+// current one, rebuilding only the views that changed.
+func (s *Set) publish(touched map[string]bool) *Snapshot {
+	now := s.now()
+	var removed, added, later []*Post
+	for id := range touched {
+		var want *Post
+		if paths := s.ids[id]; len(paths) > 0 {
+			want = s.posts[paths[0]]
+			for _, dropped := range paths[1:] {
+				s.conflict(id, paths[0], dropped)
+			}
+		}
+		old := s.live[id]
+		if old == want {
+			continue
+		}
+		if old != nil {
+			if i, ok := s.futureIndex(old); ok {
+				s.future = slices.Delete(s.future, i, i+1)
+			} else {
+				removed = append(removed, old)
+			}
+		}
+		if want == nil {
+			delete(s.live, id)
+			continue
+		}
+		s.live[id] = want
+		if want.Date.After(now) {
+			later = append(later, want) // not into s.future yet: it must stay sorted for futureIndex
+		} else {
+			added = append(added, want)
+		}
+	}
+	if len(later) > 0 {
+		s.future = append(s.future, later...)
+		slices.SortFunc(s.future, compareDue)
+	}
+	due := 0
+	for due < len(s.future) && !s.future[due].Date.After(now) {
+		due++
+	}
+	added = append(added, s.future[:due]...)
+	s.future = slices.Delete(s.future, 0, due)
+
 	s.version++
-	snap := build(s.posts, s.now(), s.version, s.conflict)
+	snap := nextSnapshot(s.cur.Load(), removed, added)
+	snap.Version = s.version
+	if len(s.future) > 0 {
+		snap.NextDue = s.future[0].Date
+	}
 	s.cur.Store(snap)
 	close(s.changed)
 	s.changed = make(chan struct{})
 	return snap
+}
+
+// futureIndex finds p in the future list.
+func (s *Set) futureIndex(p *Post) (int, bool) {
+	i, found := slices.BinarySearchFunc(s.future, p, compareDue)
+	if found && s.future[i] == p {
+		return i, true
+	}
+	return 0, false
 }
 
 func (s *Set) conflict(id, kept, dropped string) {
@@ -175,72 +273,77 @@ func comparePosts(a, b *Post) int {
 	return cmp.Compare(a.ID, b.ID)
 }
 
-func build(posts map[string]*Post, now time.Time, version uint64, conflict func(id, kept, dropped string)) *Snapshot {
-	paths := make([]string, 0, len(posts))
-	for p, post := range posts {
-		if !post.Draft {
-			paths = append(paths, p)
-		}
+// compareDue orders future posts soonest first, equal dates by id.
+func compareDue(a, b *Post) int {
+	if c := a.Date.Compare(b.Date); c != 0 {
+		return c
 	}
-	sort.Strings(paths)
-	snap := &Snapshot{Version: version, views: map[ViewKey]*View{}}
-	owner := make(map[string]string, len(paths))
-	for _, path := range paths {
-		p := posts[path]
-		if kept, dup := owner[p.ID]; dup {
-			conflict(p.ID, kept, path)
-			continue
-		}
-		owner[p.ID] = path
-		if p.Date.After(now) {
-			if snap.NextDue.IsZero() || p.Date.Before(snap.NextDue) {
-				snap.NextDue = p.Date
-			}
-			continue
-		}
-		snap.Posts = append(snap.Posts, p)
-	}
-	slices.SortFunc(snap.Posts, comparePosts)
+	return cmp.Compare(a.ID, b.ID)
+}
 
-	all := &View{}
-	snap.views[ViewKey{}] = all
-	view := func(k ViewKey, p *Post, c Category) *View {
-		v, ok := snap.views[k]
-		if !ok {
-			v = &View{Key: k}
-			if k.Language != "" {
-				v.Language = p.Language
-			}
-			if k.Category != "" {
-				v.CategoryName = c.Name
-			}
-			snap.views[k] = v
-		}
-		if k.Category != "" && c.Name < v.CategoryName {
-			v.CategoryName = c.Name // the same name whatever the order of files
-		}
-		return v
+// viewKeys are the feeds a post belongs to.
+func viewKeys(p *Post) []ViewKey {
+	lang := p.LanguageKey()
+	keys := make([]ViewKey, 0, 2+2*len(p.Categories))
+	keys = append(keys, ViewKey{}, ViewKey{Language: lang})
+	for _, c := range p.Categories {
+		keys = append(keys, ViewKey{Category: c.Slug}, ViewKey{Category: c.Slug, Language: lang})
 	}
-	for i, p := range snap.Posts {
-		add := func(v *View) {
-			if len(v.items) == 0 {
-				v.Newest = p.Date
-			}
-			v.items = append(v.items, int32(i))
-		}
-		add(all)
-		lang := p.LanguageKey()
-		add(view(ViewKey{Language: lang}, p, Category{}))
-		for _, c := range p.Categories {
-			add(view(ViewKey{Category: c.Slug}, p, c))
-			add(view(ViewKey{Category: c.Slug, Language: lang}, p, c))
+	return keys
+}
+
+// nextSnapshot builds a snapshot from prev (nil for the first) with the
+// removed posts taken out and the added ones put in. Views no change
+// touches are shared with prev; a touched view costs a binary search per
+// change and one copy of its items.
+func nextSnapshot(prev *Snapshot, removed, added []*Post) *Snapshot {
+	slices.SortFunc(removed, comparePosts)
+	slices.SortFunc(added, comparePosts)
+	drop := map[ViewKey][]*Post{}
+	for _, p := range removed {
+		for _, k := range viewKeys(p) {
+			drop[k] = append(drop[k], p) // stays sorted: removed is
 		}
 	}
-	snap.ordered = make([]*View, 0, len(snap.views))
-	for _, v := range snap.views {
-		snap.ordered = append(snap.ordered, v)
+	put := map[ViewKey][]*Post{}
+	for _, p := range added {
+		for _, k := range viewKeys(p) {
+			put[k] = append(put[k], p)
+		}
 	}
-	slices.SortFunc(snap.ordered, func(a, b *View) int {
+	snap := &Snapshot{views: map[ViewKey]*View{}}
+	if prev != nil {
+		maps.Copy(snap.views, prev.views)
+	}
+	rebuild := func(k ViewKey) {
+		old := snap.views[k]
+		if old == nil {
+			old = &View{Key: k}
+		}
+		items := merge(old.items, drop[k], put[k])
+		if len(items) == 0 && k != (ViewKey{}) {
+			delete(snap.views, k)
+			return
+		}
+		snap.views[k] = nextView(old, items, drop[k], put[k])
+	}
+	for k := range drop {
+		rebuild(k)
+	}
+	for k := range put {
+		if _, done := drop[k]; !done {
+			rebuild(k)
+		}
+	}
+	if _, ok := snap.views[ViewKey{}]; !ok {
+		snap.views[ViewKey{}] = &View{}
+	}
+	snap.Posts = snap.views[ViewKey{}].items
+	if prev != nil && len(drop) == 0 && len(put) == 0 {
+		snap.ordered = prev.ordered
+		return snap
+	}
+	snap.ordered = slices.SortedFunc(maps.Values(snap.views), func(a, b *View) int {
 		if c := cmp.Compare(viewRank(a.Key), viewRank(b.Key)); c != 0 {
 			return c
 		}
@@ -250,6 +353,78 @@ func build(posts map[string]*Post, now time.Time, version uint64, conflict func(
 		return cmp.Compare(a.Key.Category, b.Key.Category)
 	})
 	return snap
+}
+
+// merge returns a new slice: old (sorted) without the posts of drop and
+// with those of put, both sorted, in their places. Unchanged runs of old are
+// copied whole.
+func merge(old, drop, put []*Post) []*Post {
+	out := make([]*Post, 0, len(old)+len(put)-len(drop))
+	i, d, j := 0, 0, 0
+	// skip moves d past dropped posts that old does not hold (never expected).
+	for d < len(drop) || j < len(put) {
+		nextDrop, nextPut := len(old), len(old)
+		if d < len(drop) {
+			k, found := slices.BinarySearchFunc(old[i:], drop[d], comparePosts)
+			if !found || old[i+k] != drop[d] {
+				d++
+				continue
+			}
+			nextDrop = i + k
+		}
+		if j < len(put) {
+			k, _ := slices.BinarySearchFunc(old[i:], put[j], comparePosts)
+			nextPut = i + k
+		}
+		if j < len(put) && nextPut <= nextDrop {
+			out = append(out, old[i:nextPut]...)
+			out = append(out, put[j])
+			i, j = nextPut, j+1
+			continue
+		}
+		out = append(out, old[i:nextDrop]...)
+		i, d = nextDrop+1, d+1
+	}
+	return append(out, old[i:]...)
+}
+
+// nextView describes the feed old.Key holding items, after drop and put.
+func nextView(old *View, items, drop, put []*Post) *View {
+	k := old.Key
+	v := &View{Key: k, items: items}
+	if len(items) == 0 {
+		return v
+	}
+	v.Newest = items[0].Date
+	if k.Language != "" {
+		v.Language = items[0].Language
+	}
+	if k.Category == "" {
+		return v
+	}
+	// The smallest spelling any post gives, so the name does not depend on
+	// the order files were read in. Scan every item only when the last post
+	// known to give the old name left.
+	name := func(p *Post) string {
+		for _, c := range p.Categories {
+			if c.Slug == k.Category {
+				return c.Name
+			}
+		}
+		return ""
+	}
+	scan := put
+	v.CategoryName = old.CategoryName
+	if slices.ContainsFunc(drop, func(p *Post) bool { return name(p) == old.CategoryName }) &&
+		!slices.ContainsFunc(put, func(p *Post) bool { return name(p) == old.CategoryName }) {
+		scan, v.CategoryName = items, ""
+	}
+	for _, p := range scan {
+		if n := name(p); v.CategoryName == "" || n < v.CategoryName {
+			v.CategoryName = n
+		}
+	}
+	return v
 }
 
 func viewRank(k ViewKey) int {

@@ -204,8 +204,9 @@ func (w *Watcher) Run(ctx context.Context) error {
 				events = nil
 				continue
 			}
-			w.note(ev)
-			changed()
+			if w.note(ev) {
+				changed()
+			}
 		case err, ok := <-errs:
 			if !ok {
 				errs = nil
@@ -237,45 +238,45 @@ func (w *Watcher) Run(ctx context.Context) error {
 
 // note records what an event says may have changed. It does no I/O: the
 // event loop must keep draining.
-func (w *Watcher) note(ev fsnotify.Event) {
-	if w.full {
-		return // a full rescan is due anyway
+func (w *Watcher) note(ev fsnotify.Event) bool {
+	if w.full || ev.Op == fsnotify.Chmod {
+		return false // a full rescan is due anyway; a mode change is not an edit
 	}
 	if ev.Name == w.root {
 		w.full = true // the posts directory itself was removed or moved
-		return
+		return true
 	}
 	dir, name := filepath.Dir(ev.Name), filepath.Base(ev.Name)
 	prefix, ok := w.dirs[dir]
 	if !ok {
 		if dir == w.parent && name == w.base {
 			w.full = true // the posts directory (or its symlink) was replaced
+			return true
 		}
-		return
+		return false
 	}
 	if IsIgnored(name) {
 		// Kubernetes volumes swap a "..data" symlink to a new "..2024_…"
 		// directory: every post may have changed.
 		if strings.HasPrefix(name, "..") {
 			w.full = true
+			return true
 		}
-		return
-	}
-	if ev.Op == fsnotify.Chmod {
-		return
+		return false
 	}
 	rel := path.Join(prefix, name)
 	if _, ok := w.pending[rel]; ok {
-		return
+		return true
 	}
 	if len(w.pending) >= w.opt.MaxPending {
 		w.overflows.Add(1)
 		w.log.Warn("too many changes to track one by one; rescanning the posts directory", "pending", len(w.pending))
 		w.full = true
 		clear(w.pending)
-		return
+		return true
 	}
 	w.pending[rel] = time.Now()
+	return true
 }
 
 // batch is the set of changes applied as one snapshot.

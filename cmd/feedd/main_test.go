@@ -183,7 +183,11 @@ func TestServeSamples(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	cmd := exec.Command(bin, "serve", "-posts", "../../posts", "-addr", "127.0.0.1:0", "-base-url", "https://feeds.example.com")
+	posts := filepath.Join(t.TempDir(), "posts")
+	if err := os.CopyFS(posts, os.DirFS("../../posts")); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "serve", "-posts", posts, "-addr", "127.0.0.1:0", "-base-url", "https://feeds.example.com")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -256,6 +260,18 @@ func TestServeSamples(t *testing.T) {
 		if got := len(parse(path).Items); got != n {
 			t.Errorf("%s: %d items, want %d", path, got, n)
 		}
+	}
+
+	// A post saved while it runs reaches the feeds by itself.
+	writeFile(t, filepath.Join(posts, "samples", "live.md"), "---\ncode: LIVE-1\ntitle: Live\ncategory: Sport\ndate: 2025-01-01T00:00:00Z\n---\nJust in.\n")
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if f := parse("/category/sport/rss.xml"); len(f.Items) == 2 && f.Items[0].GUID == "LIVE-1" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a new post did not reach /category/sport/rss.xml")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
