@@ -297,28 +297,45 @@ func TestBurst(t *testing.T) {
 // TestPostsDirRemovedAndRecreated: while the posts directory is gone the
 // last snapshot is served; its new content is picked up when it is back.
 func TestPostsDirRemovedAndRecreated(t *testing.T) {
-	for _, m := range bothModes {
-		t.Run(m.name, func(t *testing.T) {
-			dir := newPostsDir(t)
-			write(t, filepath.Join(dir, "a.md"), postFile("A", "before"))
-			write(t, filepath.Join(dir, "sub/b.md"), postFile("B", "before"))
-			h := startWatcher(t, dir, m)
-			h.waitFor("the first content", has("A=before", "B=before"))
-
-			// Moved away whole (as a deploy does), not emptied file by file.
+	removals := []struct {
+		name   string
+		remove func(t *testing.T, dir string)
+	}{
+		// Moved away whole, as a deploy does.
+		{"moved", func(t *testing.T, dir string) {
 			must(t, os.Rename(dir, dir+".old"))
-			h.waitStats("the watcher to notice", func(s watcher.Stats) bool { return s.Lost > 0 })
-			if !has("A=before", "B=before")(h.set.Current()) {
-				t.Fatalf("while the directory is gone the feeds hold %s, want the last snapshot", describe(h.set.Current()))
+			t.Cleanup(func() { os.RemoveAll(dir + ".old") })
+		}},
+		// rm -rf: its files go first, inside the same debounce window. Not
+		// run in polling mode, where a poll may fall between the files'
+		// removal and the directory's, and rightly see the files gone.
+		{"deleted", func(t *testing.T, dir string) { must(t, os.RemoveAll(dir)) }},
+	}
+	for _, m := range bothModes {
+		for _, r := range removals {
+			if m.opt.Poll && r.name == "deleted" {
+				continue
 			}
-			must(t, os.RemoveAll(dir+".old"))
+			t.Run(m.name+"/"+r.name, func(t *testing.T) {
+				dir := newPostsDir(t)
+				write(t, filepath.Join(dir, "a.md"), postFile("A", "before"))
+				write(t, filepath.Join(dir, "sub/b.md"), postFile("B", "before"))
+				h := startWatcher(t, dir, m, func(o *watcher.Options) { o.Debounce = 500 * time.Millisecond })
+				h.waitFor("the first content", has("A=before", "B=before"))
 
-			must(t, os.Mkdir(dir, 0o755))
-			write(t, filepath.Join(dir, "c.md"), postFile("C", "after"))
-			h.waitFor("the new content", has("C=after"))
-			write(t, filepath.Join(dir, "c.md"), postFile("C", "edited"))
-			h.waitFor("an edit in the new directory", has("C=edited"))
-		})
+				r.remove(t, dir)
+				h.waitStats("the watcher to notice", func(s watcher.Stats) bool { return s.Lost > 0 })
+				if !has("A=before", "B=before")(h.set.Current()) {
+					t.Fatalf("while the directory is gone the feeds hold %s, want the last snapshot", describe(h.set.Current()))
+				}
+
+				must(t, os.Mkdir(dir, 0o755))
+				write(t, filepath.Join(dir, "c.md"), postFile("C", "after"))
+				h.waitFor("the new content", has("C=after"))
+				write(t, filepath.Join(dir, "c.md"), postFile("C", "edited"))
+				h.waitFor("an edit in the new directory", has("C=edited"))
+			})
+		}
 	}
 }
 
