@@ -58,23 +58,12 @@ type Result struct {
 	Files    int     // post files found
 }
 
-// Tree is what a walk of the posts directory found.
-type Tree struct {
+// tree is what a walk of the posts directory found.
+type tree struct {
 	Root  string // the posts directory, symlinks resolved
 	Files []File // post files, sorted by relative path
 	Dirs  []File // directories, the root first (Rel ""), then in walk order
 	onDir func(real, rel string)
-}
-
-// Walk lists the post files below dir, sorted by relative path. Symlinks are
-// followed where they resolve inside dir (dir itself may be a symlink);
-// names IsIgnored skips are never entered or read.
-func Walk(dir string) ([]File, error) {
-	t, err := WalkTree(dir)
-	if err != nil {
-		return nil, err
-	}
-	return t.Files, nil
 }
 
 // resolveRoot resolves the posts directory to an absolute real path.
@@ -97,18 +86,18 @@ func resolveRoot(dir string) (string, error) {
 	return root, nil
 }
 
-// WalkTree walks the posts directory and lists its post files and its
-// directories.
-func WalkTree(dir string) (*Tree, error) { return walkTree(dir, nil) }
-
-// walkTree is WalkTree calling onDir for each directory before listing it,
-// so that a watch added there misses nothing created after the listing.
-func walkTree(dir string, onDir func(real, rel string)) (*Tree, error) {
+// walkTree walks the posts directory and lists its post files and its
+// directories, sorted by relative path. Symlinks are followed where they
+// resolve inside dir (dir itself may be a symlink); names IsIgnored skips
+// are never entered or read. onDir, if not nil, is called for each
+// directory before it is listed, so that a watch added there misses nothing
+// created after the listing.
+func walkTree(dir string, onDir func(real, rel string)) (*tree, error) {
 	root, err := resolveRoot(dir)
 	if err != nil {
 		return nil, err
 	}
-	t := &Tree{Root: root, onDir: onDir}
+	t := &tree{Root: root, onDir: onDir}
 	if err := t.walk(root, "", map[string]bool{}); err != nil {
 		return nil, err
 	}
@@ -116,13 +105,13 @@ func walkTree(dir string, onDir func(real, rel string)) (*Tree, error) {
 	return t, nil
 }
 
-func (t *Tree) sort() {
+func (t *tree) sort() {
 	slices.SortFunc(t.Files, func(a, b File) int { return strings.Compare(a.Rel, b.Rel) })
 }
 
 // walk adds the directory real (at relative path rel) and everything below
 // it. visited holds the real directories already walked, against loops.
-func (t *Tree) walk(real, rel string, visited map[string]bool) error {
+func (t *tree) walk(real, rel string, visited map[string]bool) error {
 	visited[real] = true
 	t.Dirs = append(t.Dirs, File{Rel: rel, Real: real})
 	if t.onDir != nil {
@@ -222,10 +211,11 @@ func readReason(err error) string {
 // Scan walks dir and parses every post in it, on all cores. Posts and
 // problems come out sorted by path.
 func Scan(dir string, opt feed.ParseOptions) (*Result, error) {
-	files, err := Walk(dir)
+	tree, err := walkTree(dir, nil)
 	if err != nil {
 		return nil, err
 	}
+	files := tree.Files
 	type out struct {
 		post *feed.Post
 		err  error

@@ -281,16 +281,15 @@ func (w *Watcher) note(ev fsnotify.Event) bool {
 
 // batch is the set of changes applied as one snapshot.
 type batch struct {
-	start    time.Time
-	reason   string
-	files    int
-	upserts  []*feed.Post
-	removes  []string
-	added    int
-	updated  int
-	bad      int
-	held     int
-	fullScan bool
+	start   time.Time
+	reason  string
+	files   int
+	upserts []*feed.Post
+	removes []string
+	added   int
+	updated int
+	bad     int
+	held    int
 }
 
 // flush applies what is pending: a full rescan, or the pending paths.
@@ -338,7 +337,7 @@ func (w *Watcher) update(rel string, b *batch) {
 		return
 	}
 	if info.IsDir() {
-		t := &Tree{Root: w.root, onDir: w.watch}
+		t := &tree{Root: w.root, onDir: w.watch}
 		_ = t.walk(real, rel, map[string]bool{})
 		seen := make(map[string]bool, len(t.Files))
 		for _, f := range t.Files {
@@ -452,7 +451,7 @@ func (w *Watcher) removeTree(rel string, b *batch) {
 // last seen, and drops what is gone, as one batch.
 func (w *Watcher) rescan(reason string) {
 	w.fullScans.Add(1)
-	b := &batch{start: time.Now(), reason: reason, fullScan: true}
+	b := &batch{start: time.Now(), reason: reason}
 	root, err := resolveRoot(w.opt.Dir)
 	if err != nil {
 		w.lost(err)
