@@ -65,6 +65,10 @@ func fixtureServer(t testing.TB) *httptest.Server {
 	return srv
 }
 
+// client never follows redirects: the fixture's base URL is not on this
+// machine, and tests check Location themselves.
+var client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
 func fetch(t testing.TB, method, u string, hdr map[string]string) (*http.Response, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(method, u, nil)
@@ -74,7 +78,7 @@ func fetch(t testing.TB, method, u string, hdr map[string]string) (*http.Respons
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -133,6 +133,13 @@ func (h *Handler) feed(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusNotFound, fmt.Sprintf("page %d is past the last page (%d)", page, v.Pages(limit)))
 		return
 	}
+	if !doc.Canonical(r.URL.Path, r.URL.RawQuery) {
+		// One URL per document: the self link is always the URL a reader
+		// (or the W3C validator) fetched, and caches keep one copy.
+		w.Header().Set("Cache-Control", h.cacheControl())
+		http.Redirect(w, r, doc.SelfURL(), http.StatusMovedPermanently)
+		return
+	}
 	var buf bytes.Buffer
 	if err := doc.Render(&buf); err != nil {
 		h.log.Error("rendering a feed", "path", r.URL.Path, "err", err)

@@ -34,16 +34,15 @@ func TestRoutes(t *testing.T) {
 		{"GET", "/feed.json", 200, js, `"version": "https://jsonfeed.org/version/1.1"`},
 		{"GET", "/category/national/rss.xml", 200, rss, "National News"},
 		{"GET", "/category/real-estate/atom.xml", 200, atom, "Real Estate"},
-		{"GET", "/category/NATIONAL/feed.json", 200, js, "National News"},                   // case-insensitive
 		{"GET", "/category/%E1%9E%87%E1%9E%B6%E1%9E%8F%E1%9E%B7/rss.xml", 200, rss, "ជាតិ"}, // percent-encoded Khmer
 		{"GET", "/category/ជាតិ/rss.xml", 200, rss, "ជាតិ"},
 		{"GET", "/language/km/rss.xml", 200, rss, "<language>km</language>"},
-		{"GET", "/language/ZH-HANT/atom.xml", 200, atom, `xml:lang="zh-Hant"`},
-		{"GET", "/language/en_us/feed.json", 200, js, `"language": "en-US"`},
+		{"GET", "/language/zh-hant/atom.xml", 200, atom, `xml:lang="zh-Hant"`},
+		{"GET", "/language/en-us/feed.json", 200, js, `"language": "en-US"`},
 		{"GET", "/language/km/category/business/rss.xml", 200, rss, "Business (ខ្មែរ)"},
 		{"GET", "/language/en/category/national/atom.xml", 200, atom, "T-001"},
 		{"GET", "/rss.xml?limit=2", 200, rss, "limit=2&amp;page=3"},
-		{"GET", "/rss.xml?limit=2&page=3&utm_source=x", 200, rss, "T-005"}, // unknown parameters ignored
+		{"GET", "/rss.xml?limit=2&page=3", 200, rss, "T-005"},
 		{"GET", "/healthz", 200, text, "ok"},
 		{"GET", "/readyz", 200, text, "ready"},
 		{"GET", "/", 200, html, `<link rel="alternate" type="application/rss+xml"`},
@@ -96,12 +95,50 @@ func TestRoutes(t *testing.T) {
 	}
 }
 
+// TestCanonicalRedirects: a feed asked for by another spelling of its URL
+// answers 301 to its canonical URL (the one in its self link), so readers
+// and caches settle on one URL per document.
+func TestCanonicalRedirects(t *testing.T) {
+	srv := fixtureServer(t)
+	const base = "https://feeds.example.com"
+	tests := map[string]string{
+		"/category/NATIONAL/feed.json":                           "/category/national/feed.json",
+		"/Category/national/rss.xml":                             "",
+		"/language/ZH-HANT/atom.xml":                             "/language/zh-hant/atom.xml",
+		"/language/en_us/feed.json":                              "/language/en-us/feed.json",
+		"/language/KM/category/Business/rss.xml":                 "/language/km/category/business/rss.xml",
+		"/rss.xml?limit=50&page=1":                               "/rss.xml",
+		"/rss.xml?page=2&limit=2":                                "/rss.xml?limit=2&page=2",
+		"/rss.xml?limit=2&page=3&utm_source=x":                   "/rss.xml?limit=2&page=3",
+		"/atom.xml?limit=002":                                    "/atom.xml?limit=2",
+		"/category/%e1%9e%87%e1%9e%b6%e1%9e%8f%e1%9e%b7/rss.xml": "", // lower-case percent-encoding names the same path
+	}
+	for from, to := range tests {
+		resp, body := fetch(t, "GET", srv.URL+from, nil)
+		if to == "" {
+			if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNotFound {
+				t.Errorf("GET %s: %d, want it served or not found, not redirected", from, resp.StatusCode)
+			}
+			continue
+		}
+		if resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != base+to {
+			t.Errorf("GET %s: %d to %q, want 301 to %s%s (%s)", from, resp.StatusCode, resp.Header.Get("Location"), base, to, body)
+		}
+	}
+	if resp, _ := fetch(t, "HEAD", srv.URL+"/category/NATIONAL/rss.xml", nil); resp.StatusCode != http.StatusMovedPermanently {
+		t.Errorf("HEAD of a non-canonical URL: %d, want 301", resp.StatusCode)
+	}
+	if resp, _ := fetch(t, "GET", srv.URL+"/category/NATIONAL/rss.xml?limit=x", nil); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a bad limit is a 400 before any redirect: %d", resp.StatusCode)
+	}
+}
+
 // TestSelfLinksAndPaging: every format names its own canonical URL, and
 // the RFC 5005 links of a middle page lead to its neighbours.
 func TestSelfLinksAndPaging(t *testing.T) {
 	srv := fixtureServer(t)
 	const base = "https://feeds.example.com"
-	_, body := fetch(t, "GET", srv.URL+"/category/NATIONAL/feed.json?limit=1&page=2", nil)
+	_, body := fetch(t, "GET", srv.URL+"/category/national/feed.json?limit=1&page=2", nil)
 	var jf struct {
 		FeedURL string `json:"feed_url"`
 		NextURL string `json:"next_url"`
@@ -125,11 +162,6 @@ func TestSelfLinksAndPaging(t *testing.T) {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("Atom page 2 lacks %s", want)
 		}
-	}
-	// The default limit and page 1 are left out of canonical URLs.
-	_, body = fetch(t, "GET", srv.URL+"/rss.xml?limit=50&page=1", nil)
-	if !strings.Contains(string(body), `<atom:link href="`+base+`/rss.xml" rel="self"`) {
-		t.Errorf("self link of /rss.xml?limit=50&page=1 should be %s/rss.xml", base)
 	}
 	// Walking next links from page 1 visits every item once.
 	seen := map[string]bool{}

@@ -21,23 +21,75 @@ var baseKey = parser.NewContextKey()
 // away from the site still find them.
 type absoluteURLs struct{}
 
-func (absoluteURLs) Transform(doc *ast.Document, _ text.Reader, pc parser.Context) {
+func (absoluteURLs) Transform(doc *ast.Document, reader text.Reader, pc parser.Context) {
 	base, _ := pc.Get(baseKey).(*url.URL)
-	if base == nil {
-		return
-	}
+	var unsafe []ast.Node
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
 		}
 		switch n := n.(type) {
 		case *ast.Link:
-			n.Destination = resolveURL(base, n.Destination)
+			if unsafeURL(n.Destination) {
+				unsafe = append(unsafe, n)
+			} else if base != nil {
+				n.Destination = resolveURL(base, n.Destination)
+			}
 		case *ast.Image:
-			n.Destination = resolveURL(base, n.Destination)
+			if unsafeURL(n.Destination) {
+				unsafe = append(unsafe, n)
+			} else if base != nil {
+				n.Destination = resolveURL(base, n.Destination)
+			}
+		case *ast.AutoLink:
+			if unsafeURL(n.URL(reader.Source())) {
+				unsafe = append(unsafe, n)
+			}
 		}
 		return ast.WalkContinue, nil
 	})
+	// A link or image with an unsafe URL keeps its text, not its URL.
+	for _, n := range unsafe {
+		parent := n.Parent()
+		if al, ok := n.(*ast.AutoLink); ok {
+			parent.ReplaceChild(parent, n, ast.NewString(al.Label(reader.Source())))
+			continue
+		}
+		for c := n.FirstChild(); c != nil; {
+			next := c.NextSibling()
+			parent.InsertBefore(parent, n, c)
+			c = next
+		}
+		parent.RemoveChild(parent, n)
+		if _, ok := parent.(*ast.Paragraph); ok && parent.ChildCount() == 0 && parent.Parent() != nil {
+			parent.Parent().RemoveChild(parent.Parent(), parent)
+		}
+	}
+}
+
+// unsafeSchemes are URL schemes that run code or embed content where a
+// reader expects a link: dropped from links and images.
+var unsafeSchemes = []string{"javascript:", "vbscript:", "data:", "file:"}
+
+func unsafeURL(dest []byte) bool {
+	// Browsers ignore leading spaces and control characters, and tabs and
+	// newlines anywhere in a scheme ("java\tscript:").
+	var b strings.Builder
+	for _, r := range strings.ToLower(string(dest)) {
+		if r > ' ' {
+			b.WriteRune(r)
+		}
+		if b.Len() > 16 {
+			break
+		}
+	}
+	s := b.String()
+	for _, scheme := range unsafeSchemes {
+		if strings.HasPrefix(s, scheme) {
+			return true
+		}
+	}
+	return false
 }
 
 func resolveURL(base *url.URL, dest []byte) []byte {

@@ -108,6 +108,15 @@ func (site *Site) NewDocument(snap *Snapshot, v *View, f Format, page, limit int
 // base URL, the path, then limit and page only where not the defaults.
 func (d *Document) URL(page int) string {
 	u := d.Site.BaseURL + d.View.Key.Path(d.Format)
+	if q := d.query(page); q != "" {
+		u += "?" + q
+	}
+	return u
+}
+
+// query is the canonical query string of page n: limit and page, each only
+// where not the default, in that order.
+func (d *Document) query(page int) string {
 	var q []string
 	if d.Limit != d.Site.Limit {
 		q = append(q, "limit="+strconv.Itoa(d.Limit))
@@ -115,10 +124,14 @@ func (d *Document) URL(page int) string {
 	if page != 1 {
 		q = append(q, "page="+strconv.Itoa(page))
 	}
-	if len(q) > 0 {
-		u += "?" + strings.Join(q, "&")
-	}
-	return u
+	return strings.Join(q, "&")
+}
+
+// Canonical reports whether a request for path (decoded) and rawQuery
+// names the document by its canonical URL.
+func (d *Document) Canonical(path, rawQuery string) bool {
+	decoded, err := url.PathUnescape(d.View.Key.Path(d.Format))
+	return err == nil && path == decoded && rawQuery == d.query(d.Page)
 }
 
 // SelfURL is the document's own canonical URL.

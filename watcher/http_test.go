@@ -36,6 +36,10 @@ func (h *harness) serve() *httptest.Server {
 	return srv
 }
 
+// noRedirects is a client that never follows a redirect: the test site's
+// base URL is not on this machine.
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
 func get(t testing.TB, client *http.Client, url string, hdr map[string]string) (int, http.Header, []byte, error) {
 	req, err := http.NewRequest(http.MethodGet, url, nil)
 	if err != nil {
@@ -56,7 +60,7 @@ func get(t testing.TB, client *http.Client, url string, hdr map[string]string) (
 // guids fetches a feed and returns its item ids, in order.
 func guids(t testing.TB, url string) []string {
 	t.Helper()
-	code, _, body, err := get(t, http.DefaultClient, url, nil)
+	code, _, body, err := get(t, noRedirects, url, nil)
 	if err != nil || code != 200 {
 		t.Fatalf("GET %s: %d %v", url, code, err)
 	}
@@ -80,7 +84,7 @@ func TestReadyAndFuturePostEndToEnd(t *testing.T) {
 	set := feed.NewSet(feed.SetOptions{Logger: log})
 	srv := httptest.NewServer(feed.NewHandler(testSite(), set, log))
 	defer srv.Close()
-	if code, _, _, _ := get(t, http.DefaultClient, srv.URL+"/readyz", nil); code != 503 {
+	if code, _, _, _ := get(t, noRedirects, srv.URL+"/readyz", nil); code != 503 {
 		t.Fatalf("/readyz before the first scan: %d, want 503", code)
 	}
 	w := watcher.New(set, watcher.Options{Dir: dir, Parse: parseOptions(), Debounce: 50 * time.Millisecond, Logger: log})
@@ -90,7 +94,7 @@ func TestReadyAndFuturePostEndToEnd(t *testing.T) {
 	defer func() { cancel(); <-done }()
 	h := &harness{t: t, dir: dir, set: set, w: w}
 	h.waitFor("the first scan", func(s *feed.Snapshot) bool { return s != nil })
-	if code, _, _, _ := get(t, http.DefaultClient, srv.URL+"/readyz", nil); code != 200 {
+	if code, _, _, _ := get(t, noRedirects, srv.URL+"/readyz", nil); code != 200 {
 		t.Fatalf("/readyz after the first scan: %d, want 200", code)
 	}
 
@@ -136,7 +140,7 @@ func TestChurn(t *testing.T) {
 	defer func() { stop.Store(true); wg.Wait() }() // readers end before the test does, even on failure
 	for r := range 4 {
 		wg.Go(func() {
-			client := &http.Client{}
+			client := &http.Client{CheckRedirect: noRedirects.CheckRedirect}
 			etags := map[string]string{}
 			for i := 0; !stop.Load(); i++ {
 				p := paths[(i+r)%len(paths)] + "?limit=500"

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -94,7 +93,7 @@ func benchEditToVisible(b *testing.B, n int) {
 		for {
 			snap, changed := set.Changed()
 			if len(snap.Posts) > 0 && snap.Posts[0].ID == code {
-				resp, err := http.Get(srv.URL + "/rss.xml")
+				resp, err := noRedirects.Get(srv.URL + "/rss.xml")
 				if err != nil {
 					b.Fatal(err)
 				}

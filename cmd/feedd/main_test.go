@@ -210,9 +210,11 @@ func TestServeSamples(t *testing.T) {
 	go io.Copy(io.Discard, stderr)
 	base := "http://" + addr
 
+	// Never follow a redirect: the base URL is not on this machine.
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := http.Get(base + "/readyz")
+		resp, err := client.Get(base + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
@@ -226,7 +228,7 @@ func TestServeSamples(t *testing.T) {
 	}
 	parse := func(path string) *gofeed.Feed {
 		t.Helper()
-		resp, err := http.Get(base + path)
+		resp, err := client.Get(base + path)
 		if err != nil {
 			t.Fatal(err)
 		}
