@@ -132,7 +132,11 @@ func plainOf(doc ast.Node, src []byte) string {
 			return ast.WalkSkipChildren, nil
 		case *ast.Text:
 			if entering {
-				b.Write(n.Segment.Value(src))
+				v := n.Segment.Value(src)
+				if !n.IsRaw() { // as the HTML renderer does: escapes and entities resolved
+					v = util.ResolveEntityNames(util.ResolveNumericReferences(util.UnescapePunctuations(v)))
+				}
+				b.Write(v)
 				if n.SoftLineBreak() || n.HardLineBreak() {
 					b.WriteByte(' ')
 				}

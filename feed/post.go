@@ -305,19 +305,42 @@ func cleanList(in []string) []string {
 	return out
 }
 
-// absoluteHTTP resolves s against base and insists on an http(s) URL.
+// absoluteHTTP resolves s against base and insists on an http(s) URL. The
+// result is normalized: characters a URL may not hold (spaces, quotes,
+// "<", ">", non-ASCII) are percent-encoded in every part.
 func absoluteHTTP(base *url.URL, s string) (*url.URL, error) {
 	u, err := url.Parse(s)
-	if err != nil {
+	if err != nil || (strings.HasPrefix(s, "//") && u.Host == "") {
 		return nil, fmt.Errorf("not a URL: %q", s)
 	}
 	if !u.IsAbs() && base != nil {
 		u = base.ResolveReference(u)
 	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
 		return nil, fmt.Errorf("not an absolute http(s) URL: %q", s)
 	}
-	return u, nil
+	u.Host = strings.ToLower(u.Host)
+	u.RawQuery = escapeURLPart(u.RawQuery)
+	if u.Fragment != "" {
+		u.RawFragment = escapeURLPart(u.EscapedFragment())
+	}
+	return url.Parse(u.String()) // the parts now agree; the parse cannot fail
+}
+
+// escapeURLPart percent-encodes the bytes RFC 3986 does not allow in a
+// query or fragment, leaving existing escapes alone.
+func escapeURLPart(s string) string {
+	const allowed = "-._~!$&'()*+,;=:@/?%"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(allowed, c) >= 0 && c != 0 {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
 }
 
 // defaultLink is the link of a post without origin_url: the base URL and the

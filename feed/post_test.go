@@ -259,7 +259,7 @@ func TestParseUnsafeContent(t *testing.T) {
 			t.Errorf("content contains %q: %s", bad, p.Content)
 		}
 	}
-	if p.Title != "T\x7f ]]>" || p.Summary != "ab" {
+	if p.Title != "T ]]>" || p.Summary != "ab" {
 		t.Errorf("Title %q, Summary %q: control characters should be removed, printable text kept", p.Title, p.Summary)
 	}
 	// The whole document stays well-formed XML.
@@ -311,5 +311,46 @@ func TestParseAliasBomb(t *testing.T) {
 	p, err := feed.Parse("bomb.md", post(b.String()+"title: Bomb\ndate: 2024-01-01", ""), time.Time{}, testParseOptions())
 	if err != nil || p.Title != "Bomb" {
 		t.Errorf("aliases in ignored keys should not stop the post: %v", err)
+	}
+}
+
+func TestXMLSafe(t *testing.T) {
+	in := "a\x00b\x01c\td\ne\rf\x7fg\u0085h\u009fi\ufffej\uffffk\ufdd0l\U0001fffem\u2028n\xffo\U0001F600p é"
+	if got, want := feed.XMLSafe(in), "abc\td\ne\rfghijklm\u2028no\U0001F600p é"; got != want {
+		t.Errorf("XMLSafe = %q, want %q", got, want)
+	}
+	if s := "plain text, ខ្មែរ, 中文"; feed.XMLSafe(s) != s {
+		t.Error("XMLSafe changed clean text")
+	}
+}
+
+func TestURLsNormalized(t *testing.T) {
+	p, err := feed.Parse("u.md", post(`title: T
+date: 2024-01-01
+origin_url: "HTTPS://WWW.Example.com/a b/ü?q=<x> y&z=\"1\"#frag ment"
+image: "pics/a b&c.jpg"`, ""), time.Time{}, testParseOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "https://www.example.com/a%20b/%C3%BC?q=%3Cx%3E%20y&z=%221%22#frag%20ment"; p.Link != want {
+		t.Errorf("Link = %q, want %q", p.Link, want)
+	}
+	if want := "https://www.example.com/a%20b/pics/a%20b&c.jpg"; p.Image != want {
+		t.Errorf("Image = %q, want %q", p.Image, want)
+	}
+	for _, bad := range []string{"ftp://x.example/a", "https://user:pw@x.example/", "//", "http://"} {
+		if _, err := feed.Parse("u.md", post("title: T\ndate: 2024-01-01\norigin_url: \""+bad+"\"", ""), time.Time{}, testParseOptions()); err == nil {
+			t.Errorf("origin_url %q accepted", bad)
+		}
+	}
+}
+
+func TestSummaryDecodesMarkdown(t *testing.T) {
+	p, err := feed.Parse("s.md", post("title: T\ndate: 2024-01-01", `Fish &amp; chips \*not emphasis\* &#x263A; &copy; <b>raw</b> **bold** `+"`code &amp;`"), time.Time{}, testParseOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Fish & chips *not emphasis* ☺ © raw bold code &amp;"; p.Summary != want {
+		t.Errorf("Summary = %q, want %q", p.Summary, want)
 	}
 }

@@ -28,24 +28,28 @@ func Slug(name string) string {
 	return b.String()
 }
 
-// isXMLChar reports whether XML 1.0 allows r in a document.
+// isXMLChar reports whether r may stand in a feed: allowed by XML 1.0 and
+// not among the characters it discourages (DEL and the C1 controls,
+// Unicode noncharacters), which are invisible junk in news text and upset
+// some validators and readers.
 func isXMLChar(r rune) bool {
 	switch {
 	case r == 0x09 || r == 0x0A || r == 0x0D:
 		return true
-	case r >= 0x20 && r <= 0xD7FF:
-		return true
-	case r >= 0xE000 && r <= 0xFFFD:
-		return true
-	case r >= 0x10000 && r <= 0x10FFFF:
-		return true
+	case r < 0x20, r >= 0x7F && r <= 0x9F:
+		return false
+	case r >= 0xD800 && r <= 0xDFFF: // surrogates: never valid on their own
+		return false
+	case r >= 0xFDD0 && r <= 0xFDEF, r&0xFFFE == 0xFFFE: // noncharacters
+		return false
 	}
-	return false
+	return r <= 0x10FFFF
 }
 
-// XMLSafe removes the characters that XML 1.0 forbids (most C0 controls,
-// U+FFFE, U+FFFF, and anything that is not valid UTF-8), so that any field
-// can be written into a well-formed feed.
+// XMLSafe removes the characters that XML 1.0 forbids or discourages (C0
+// and C1 controls but tab and newlines, DEL, noncharacters such as U+FFFE,
+// and anything that is not valid UTF-8), so that any field can be written
+// into a well-formed feed.
 func XMLSafe(s string) string {
 	clean := true
 	for i := 0; i < len(s); {
