@@ -59,14 +59,14 @@ func (d *Document) renderAtom(w io.Writer) error {
 	}
 	for i, e := range af.Entries {
 		p := d.Posts[i]
-		e.Id = d.entryID(p)
+		e.Id = d.Site.AtomID(p)
 		e.Published = p.Date.Format(time.RFC3339)
 		e.Updated = p.Updated.Format(time.RFC3339)
 		if e.Summary != nil {
 			e.Summary.Type = "text"
 		}
 		entry := &atomEntry{Lang: p.Language, AtomEntry: e}
-		for _, c := range categoryNames(p) {
+		for _, c := range p.Terms() {
 			entry.Categories = append(entry.Categories, atomCategory{Term: c})
 		}
 		for _, a := range p.Authors {

@@ -118,12 +118,21 @@ func TestGorillaGapsRSS(t *testing.T) {
 	if len(a.Author) != 0 || len(a.Creators) != 1 || a.Creators[0] != "Ann Writer" {
 		t.Errorf("author %q, dc:creator %q: want the name in dc:creator only", a.Author, a.Creators)
 	}
-	if a.Enclosure == nil || a.Enclosure.Length != "0" || a.Enclosure.Type != "image/png" || a.Media == nil || a.Media.URL != a.Enclosure.URL {
-		t.Errorf("enclosure %+v and media:content %+v for the image", a.Enclosure, a.Media)
+	if a.Enclosure == nil || a.Enclosure.Length != "48213" || a.Enclosure.Type != "image/png" || a.Media == nil || a.Media.URL != a.Enclosure.URL {
+		t.Errorf("enclosure %+v and media:content %+v for an image with image_length", a.Enclosure, a.Media)
+	}
+	// Without image_length there is no length to give, and RSS (and the W3C
+	// validator) refuse an enclosure without one: media:content carries it.
+	e := ch.Items[len(ch.Items)-1]
+	if e.Enclosure != nil || e.Media == nil || e.Media.URL != "https://cdn.example.com/e.jpg" {
+		t.Errorf("image without a length: enclosure %+v, media:content %+v", e.Enclosure, e.Media)
 	}
 	for i, it := range ch.Items {
 		if it.Link == "" || it.Description == "" {
 			t.Errorf("item %d has an empty link or description", i)
+		}
+		if it.Enclosure != nil && it.Enclosure.Length == "0" {
+			t.Errorf("item %d has an enclosure of length 0", i)
 		}
 		if _, err := time.Parse(time.RFC1123Z, it.PubDate); err != nil {
 			t.Errorf("item %d pubDate %q: %v", i, it.PubDate, err)

@@ -2,6 +2,7 @@ package feed
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gorilla/feeds"
@@ -32,8 +33,13 @@ func (d *Document) gorillaFeed() *feeds.Feed {
 			Content:     p.Content,
 		}
 		if p.Image != "" {
-			// RSS requires a length; 0 is the usual value when unknown.
-			it.Enclosure = &feeds.Enclosure{Url: p.Image, Type: p.ImageType, Length: "0"}
+			// gorilla/feeds drops an RSS enclosure without a length, which is
+			// right: RSS requires one and the W3C validator refuses 0. Atom's
+			// enclosure link takes the image with or without it.
+			it.Enclosure = &feeds.Enclosure{Url: p.Image, Type: p.ImageType}
+			if p.ImageLength > 0 {
+				it.Enclosure.Length = strconv.FormatInt(p.ImageLength, 10)
+			}
 		}
 		f.Items = append(f.Items, it)
 	}
@@ -56,12 +62,12 @@ func (d *Document) description() string {
 // feed and the same on every page of it.
 func (d *Document) feedID() string { return d.Site.BaseURL + d.View.Key.Path(d.Format) }
 
-// entryID is the Atom entry id of a post: a tag URI (RFC 4151) from the
+// AtomID is the Atom entry id of a post: a tag URI (RFC 4151) from the
 // base URL's host, the day of the post's date and its id, so it does not
 // change when the post is edited.
-func (d *Document) entryID(p *Post) string {
+func (site *Site) AtomID(p *Post) string {
 	host := "localhost"
-	if u, err := url.Parse(d.Site.BaseURL); err == nil && u.Hostname() != "" {
+	if u, err := url.Parse(site.BaseURL); err == nil && u.Hostname() != "" {
 		host = u.Hostname()
 	}
 	segs := strings.Split(p.ID, "/")
@@ -71,8 +77,9 @@ func (d *Document) entryID(p *Post) string {
 	return "tag:" + host + "," + p.Date.UTC().Format("2006-01-02") + ":" + strings.Join(segs, "/")
 }
 
-// categoryNames are a post's categories then its tags, each once.
-func categoryNames(p *Post) []string {
+// Terms are a post's category names then its tags, each once: the item's
+// categories in RSS and Atom, its tags in JSON Feed.
+func (p *Post) Terms() []string {
 	names := make([]string, 0, len(p.Categories)+len(p.Tags))
 	for _, c := range p.Categories {
 		names = append(names, c.Name)

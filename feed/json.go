@@ -41,7 +41,7 @@ func (d *Document) renderJSON(w io.Writer) error {
 	for i, it := range jf.Items {
 		p := d.Posts[i]
 		it.Image = p.Image
-		it.Tags = categoryNames(p)
+		it.Tags = p.Terms()
 		for _, a := range p.Authors {
 			it.Authors = append(it.Authors, &feeds.JSONAuthor{Name: a})
 		}

@@ -19,24 +19,27 @@ import (
 // Post is one article, parsed and ready for every feed it belongs to. A Post
 // is never changed once parsed: an edit makes a new one.
 type Post struct {
-	Path       string // relative to the posts directory, "/"-separated
-	ID         string // the `code`, or derived from Path when there is none
-	HasCode    bool
-	Title      string // plain text
-	Summary    string // plain text
-	Content    string // HTML, with absolute URLs
-	Link       string // absolute URL
-	Image      string // absolute URL, or ""
-	ImageType  string // MIME type guessed from Image's extension
-	Categories []Category
-	Tags       []string
-	Language   string // canonical BCP 47 tag
-	Authors    []string
-	Date       time.Time
-	Updated    time.Time // never before Date
-	ModTime    time.Time // the file's modification time
-	Draft      bool      // draft: true or published: false
-	Warnings   []string  // problems that did not make the post bad
+	Path      string // relative to the posts directory, "/"-separated
+	ID        string // the `code`, or derived from Path when there is none
+	HasCode   bool
+	Title     string // plain text
+	Summary   string // plain text
+	Content   string // HTML, with absolute URLs
+	Link      string // absolute URL
+	Image     string // absolute URL, or ""
+	ImageType string // MIME type guessed from Image's extension
+	// ImageLength is the image's size in bytes from `image_length`, 0 when
+	// unknown; RSS gets an enclosure only when it is known.
+	ImageLength int64
+	Categories  []Category
+	Tags        []string
+	Language    string // canonical BCP 47 tag
+	Authors     []string
+	Date        time.Time
+	Updated     time.Time // never before Date
+	ModTime     time.Time // the file's modification time
+	Draft       bool      // draft: true or published: false
+	Warnings    []string  // problems that did not make the post bad
 }
 
 // Category is a category as a post names it, with its URL slug.
@@ -214,6 +217,16 @@ func Parse(relPath string, data []byte, modTime time.Time, opt ParseOptions) (*P
 				p.Image = u.String()
 				p.ImageType = imageType(u.Path)
 			}
+		}
+	}
+
+	if v, ok := fm.get("image_length"); ok && p.Image != "" {
+		s, err := fm.scalar(v)
+		n, convErr := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		if err != nil || convErr != nil || n <= 0 {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("line %d: image_length %q is not a positive whole number of bytes; left out", fm.line(v), s))
+		} else {
+			p.ImageLength = n
 		}
 	}
 

@@ -69,6 +69,15 @@ var rssTextEscaper = strings.NewReplacer("&", "&#x26;", "<", "&#x3C;", ">", "&#x
 
 func newRSSText(s string) rssText { return rssText{Inner: rssTextEscaper.Replace(s)} }
 
+// htmlTextEscaper makes plain text into HTML that shows it as it is.
+var htmlTextEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// newRSSDescription writes a plain-text summary into an RSS description,
+// which readers (and the W3C validator) take as HTML: the text is escaped
+// as HTML first, so that a summary that mentions "<script>" shows it
+// instead of running it, then written in the &#x26; form.
+func newRSSDescription(s string) rssText { return newRSSText(htmlTextEscaper.Replace(s)) }
+
 func (d *Document) renderRSS(w io.Writer) error {
 	f := d.gorillaFeed()
 	ch := (&feeds.Rss{Feed: f}).RssFeed()
@@ -80,7 +89,7 @@ func (d *Document) renderRSS(w io.Writer) error {
 	}
 	out := &rssChannel{
 		Title:       newRSSText(f.Title),
-		Description: newRSSText(f.Description),
+		Description: newRSSDescription(f.Description),
 		AtomLinks:   []rssLink{{Href: d.SelfURL(), Rel: "self", Type: strings.Split(RSS.ContentType(), ";")[0]}},
 		RssFeed:     ch,
 	}
@@ -94,11 +103,11 @@ func (d *Document) renderRSS(w io.Writer) error {
 		p := d.Posts[i]
 		item := &rssItem{
 			Title:       newRSSText(p.Title),
-			Description: newRSSText(p.Summary),
+			Description: newRSSDescription(p.Summary),
 			RssItem:     it,
 		}
 		it.Author = ""
-		for _, c := range categoryNames(p) {
+		for _, c := range p.Terms() {
 			item.Categories = append(item.Categories, newRSSText(c))
 		}
 		for _, a := range p.Authors {
