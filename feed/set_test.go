@@ -231,3 +231,18 @@ func TestSetIncrementalMatchesRebuild(t *testing.T) {
 		}
 	}
 }
+
+// TestNoDuplicateIDsEver: a post without a code whose path-derived id equals
+// another post's code, and two files that differ only in their extension,
+// still give one item per id.
+func TestNoDuplicateIDsEver(t *testing.T) {
+	set := feed.NewSet(feed.SetOptions{Now: func() time.Time { return fixedNow }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	snap := set.Apply([]*feed.Post{
+		mustParse(t, "news/story.md", "title: derived\ndate: 2024-01-01"),
+		mustParse(t, "news/story.markdown", "title: derived too\ndate: 2024-01-02"),
+		mustParse(t, "other.md", "code: news/story\ntitle: coded\ndate: 2024-01-03"),
+	}, nil)
+	if len(snap.Posts) != 1 || snap.Posts[0].Path != "news/story.markdown" {
+		t.Errorf("got %s from %d posts; want one item, the path that sorts first", ids(snap.Posts), len(snap.Posts))
+	}
+}
