@@ -53,8 +53,10 @@ func (d *Document) renderJSON(w io.Writer) error {
 		})
 	}
 	jf.Items = nil
+	// encoding/json's default escapes <, > and & as \u003c, \u003e and
+	// \u0026: the same text to every JSON reader, and a "</script>" in a post
+	// cannot end a <script> element that a page inlines the feed in.
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false) // a feed is not embedded in HTML; keep content readable
 	return enc.Encode(out)
 }

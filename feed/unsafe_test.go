@@ -40,3 +40,16 @@ func TestUnsafeURLsDropped(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONFeedSafeInScript: no field can end a <script> element that a page
+// inlines a JSON Feed in.
+func TestJSONFeedSafeInScript(t *testing.T) {
+	srv, _ := conformanceServer(t)
+	_, body := fetch(t, "GET", srv.URL+"/feed.json?limit=500", nil)
+	if !strings.Contains(string(body), `\u003c/script\u003e`) {
+		t.Fatal("the corpus should hold </script> in a JSON field")
+	}
+	if strings.Contains(strings.ToLower(string(body)), "</script") || strings.Contains(string(body), "<!--") {
+		t.Error("a JSON Feed holds </script> or <!-- as is")
+	}
+}
