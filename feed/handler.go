@@ -2,8 +2,6 @@ package feed
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -22,6 +20,7 @@ type Handler struct {
 	set    *Set
 	log    *slog.Logger
 	router *mux.Router
+	cache  *Cache
 }
 
 const formatPattern = `{format:rss\.xml|atom\.xml|feed\.json}`
@@ -31,7 +30,7 @@ func NewHandler(site *Site, set *Set, log *slog.Logger) *Handler {
 	if log == nil {
 		log = slog.Default()
 	}
-	h := &Handler{site: site, set: set, log: log, router: mux.NewRouter()}
+	h := &Handler{site: site, set: set, log: log, router: mux.NewRouter(), cache: NewCache(site.CacheBytes)}
 	r := h.router
 	get := []string{http.MethodGet, http.MethodHead}
 	r.HandleFunc("/healthz", h.healthz).Methods(get...)
@@ -140,20 +139,60 @@ func (h *Handler) feed(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, doc.SelfURL(), http.StatusMovedPermanently)
 		return
 	}
-	var buf bytes.Buffer
-	if err := doc.Render(&buf); err != nil {
-		h.log.Error("rendering a feed", "path", r.URL.Path, "err", err)
-		httpError(w, http.StatusInternalServerError, "internal error rendering the feed")
-		return
+	ck := cacheKey{view: v.Key, format: format, page: page, limit: limit}
+	rendered, ok := h.cache.get(ck, v)
+	if !ok {
+		var buf bytes.Buffer
+		if err := doc.Render(&buf); err != nil {
+			h.log.Error("rendering a feed", "path", r.URL.Path, "err", err)
+			httpError(w, http.StatusInternalServerError, "internal error rendering the feed")
+			return
+		}
+		rendered = NewRendered(buf.Bytes(), format.ContentType(), doc.LastModified())
+		h.cache.put(ck, v, rendered)
 	}
-	body := buf.Bytes()
-	sum := sha256.Sum256(body)
+	h.serve(w, r, rendered)
+}
+
+// Cache returns the handler's render cache, for its counters.
+func (h *Handler) Cache() *Cache { return h.cache }
+
+// serve writes a rendered document in the coding the client prefers, or
+// 304 when it already has any representation of it. Preconditions other
+// than a matching If-None-Match, HEAD and ranges are left to
+// http.ServeContent, which implements RFC 9110.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, doc *Rendered) {
+	coding := negotiate(r.Header.Get("Accept-Encoding"))
+	body, etag := doc.Encoded(coding)
 	hdr := w.Header()
-	hdr.Set("Content-Type", format.ContentType())
-	hdr.Set("ETag", `"`+hex.EncodeToString(sum[:16])+`"`)
+	hdr.Set("Content-Type", doc.ContentType)
+	hdr.Set("ETag", etag)
+	hdr.Set("Vary", "Accept-Encoding")
 	hdr.Set("Cache-Control", h.cacheControl())
 	hdr.Set("X-Content-Type-Options", "nosniff")
-	http.ServeContent(w, r, "", doc.LastModified(), bytes.NewReader(body))
+	if coding != "" {
+		hdr.Set("Content-Encoding", coding)
+	}
+	// A client holding the identity representation, asking now with gzip
+	// accepted, has the document: any of its tags is a match.
+	if inm := r.Header.Get("If-None-Match"); inm != "" && doc.Matches(inm) {
+		if !doc.LastModified.IsZero() {
+			hdr.Set("Last-Modified", doc.LastModified.UTC().Format(http.TimeFormat))
+		}
+		hdr.Del("Content-Type")
+		hdr.Del("Content-Encoding")
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	if coding != "" {
+		// ServeContent leaves Content-Length out when a coding is set (it
+		// expects compression on the fly); these bytes are made already.
+		// Ranges of a compressed body are not offered.
+		hdr.Set("Content-Length", strconv.Itoa(len(body)))
+		r = r.Clone(r.Context())
+		r.Header.Del("Range")
+	}
+	http.ServeContent(w, r, "", doc.LastModified, bytes.NewReader(body))
 }
 
 // maxPage bounds `page` so that page*limit cannot overflow.

@@ -27,6 +27,7 @@ type Site struct {
 	MaxLimit      int           // the largest limit a request may ask for
 	MaxAge        time.Duration // cache lifetime, also RSS <ttl>
 	Hubs          []string      // WebSub hubs
+	CacheBytes    int64         // memory bound of the render cache; 0 means DefaultCacheBytes
 }
 
 // Format is one of the three feed formats.
@@ -225,9 +226,13 @@ func (d *Document) Updated() time.Time {
 }
 
 // LastModified is the newest change the document shows: the latest of its
-// items' `updated` times and file modification times.
+// items' `updated` times and file modification times, and of the last
+// removal of a post from its feed seen by this process.
 func (d *Document) LastModified() time.Time {
 	t := d.Updated()
+	if d.View.RemovedAt.After(t) {
+		t = d.View.RemovedAt
+	}
 	for _, p := range d.Posts {
 		if p.ModTime.After(t) {
 			t = p.ModTime

@@ -24,7 +24,11 @@ type View struct {
 	CategoryName string // the category as posts write it ("" for none)
 	Language     string // canonical tag ("" for none)
 	Newest       time.Time
-	items        []*Post
+	// RemovedAt is when this process last saw a post leave the view (not
+	// replaced by a new version of it): a document's Last-Modified must move
+	// forward then too, though its newest item may be older.
+	RemovedAt time.Time
+	items     []*Post
 }
 
 // Len is the number of posts in the view.
@@ -236,7 +240,7 @@ func (s *Set) publish(touched map[string]bool) *Snapshot {
 	s.future = slices.Delete(s.future, 0, due)
 
 	s.version++
-	snap := nextSnapshot(s.cur.Load(), removed, added)
+	snap := nextSnapshot(s.cur.Load(), removed, added, now)
 	snap.Version = s.version
 	if len(s.future) > 0 {
 		snap.NextDue = s.future[0].Date
@@ -296,7 +300,7 @@ func viewKeys(p *Post) []ViewKey {
 // removed posts taken out and the added ones put in. Views no change
 // touches are shared with prev; a touched view costs a binary search per
 // change and one copy of its items.
-func nextSnapshot(prev *Snapshot, removed, added []*Post) *Snapshot {
+func nextSnapshot(prev *Snapshot, removed, added []*Post, now time.Time) *Snapshot {
 	slices.SortFunc(removed, comparePosts)
 	slices.SortFunc(added, comparePosts)
 	drop := map[ViewKey][]*Post{}
@@ -325,7 +329,7 @@ func nextSnapshot(prev *Snapshot, removed, added []*Post) *Snapshot {
 			delete(snap.views, k)
 			return
 		}
-		snap.views[k] = nextView(old, items, drop[k], put[k])
+		snap.views[k] = nextView(old, items, drop[k], put[k], now)
 	}
 	for k := range drop {
 		rebuild(k)
@@ -389,9 +393,15 @@ func merge(old, drop, put []*Post) []*Post {
 }
 
 // nextView describes the feed old.Key holding items, after drop and put.
-func nextView(old *View, items, drop, put []*Post) *View {
+func nextView(old *View, items, drop, put []*Post, now time.Time) *View {
 	k := old.Key
-	v := &View{Key: k, items: items}
+	v := &View{Key: k, items: items, RemovedAt: old.RemovedAt}
+	for _, p := range drop {
+		if !slices.ContainsFunc(put, func(q *Post) bool { return q.ID == p.ID }) && now.After(v.RemovedAt) {
+			v.RemovedAt = now
+			break
+		}
+	}
 	if len(items) == 0 {
 		return v
 	}

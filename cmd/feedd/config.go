@@ -35,6 +35,7 @@ type fileConfig struct {
 		Limit    *int      `yaml:"limit"`
 		MaxLimit *int      `yaml:"max_limit"`
 		MaxAge   *duration `yaml:"max_age"`
+		CacheMB  *int      `yaml:"cache_mb"`
 	} `yaml:"feed"`
 	WebSub struct {
 		Hubs []string `yaml:"hubs"`
@@ -221,6 +222,12 @@ func loadConfig(s settings) (*Config, error) {
 			return nil, usagef("%s: must not be negative", where("feed", "max_age"))
 		}
 		site.MaxAge = p.Duration
+	}
+	if p := fc.Feed.CacheMB; p != nil {
+		if *p < 1 {
+			return nil, usagef("%s: must be at least 1, not %d", where("feed", "cache_mb"), *p)
+		}
+		site.CacheBytes = int64(*p) << 20
 	}
 	for i, h := range fc.WebSub.Hubs {
 		if _, err := absoluteHTTP(h); err != nil {

@@ -1,0 +1,243 @@
+package feed
+
+import (
+	"bytes"
+	"compress/gzip"
+	"container/list"
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/andybalholm/brotli"
+)
+
+// Rendered is a document rendered once: its bytes, its strong ETag (from
+// the bytes) and its compressed encodings, each made once, when first asked
+// for.
+type Rendered struct {
+	Body         []byte
+	ETag         string // `"…"`, from Body
+	LastModified time.Time
+	ContentType  string
+
+	gzipOnce, brOnce sync.Once
+	gzip, br         []byte
+}
+
+// NewRendered wraps a document's bytes.
+func NewRendered(body []byte, contentType string, lastModified time.Time) *Rendered {
+	sum := sha256.Sum256(body)
+	return &Rendered{Body: body, ETag: `"` + hex.EncodeToString(sum[:16]) + `"`, ContentType: contentType, LastModified: lastModified}
+}
+
+// Encoded returns the body in a content coding ("" for identity, "gzip",
+// "br") and the ETag of that representation: the identity tag with the
+// coding as a suffix, as RFC 9110 wants a distinct strong tag per coding.
+func (r *Rendered) Encoded(coding string) (body []byte, etag string) {
+	switch coding {
+	case "gzip":
+		r.gzipOnce.Do(func() {
+			var b bytes.Buffer
+			zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+			_, _ = zw.Write(r.Body)
+			_ = zw.Close()
+			r.gzip = b.Bytes()
+		})
+		return r.gzip, r.tag(coding)
+	case "br":
+		r.brOnce.Do(func() {
+			var b bytes.Buffer
+			bw := brotli.NewWriterLevel(&b, 9)
+			_, _ = bw.Write(r.Body)
+			_ = bw.Close()
+			r.br = b.Bytes()
+		})
+		return r.br, r.tag(coding)
+	}
+	return r.Body, r.ETag
+}
+
+func (r *Rendered) tag(coding string) string {
+	return strings.TrimSuffix(r.ETag, `"`) + "-" + coding + `"`
+}
+
+// Matches reports whether an If-None-Match value names any representation
+// of the document (weak comparison, as RFC 9110 says for If-None-Match).
+func (r *Rendered) Matches(ifNoneMatch string) bool {
+	for _, t := range strings.Split(ifNoneMatch, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == "*" || t == r.ETag || t == r.tag("gzip") || t == r.tag("br") {
+			return true
+		}
+	}
+	return false
+}
+
+// cacheKey names a document: a page of a view in a format.
+type cacheKey struct {
+	view   ViewKey
+	format Format
+	page   int
+	limit  int
+}
+
+type cacheEntry struct {
+	key  cacheKey
+	from *View // the view the document was rendered from
+	doc  *Rendered
+	size int64
+}
+
+// Cache keeps rendered documents, least recently used first out, within a
+// memory bound. An entry is valid while the current snapshot still holds
+// the very View it was rendered from: snapshots share the views a change
+// did not touch, so a change in one category leaves the other categories'
+// documents (and ETags) in place.
+type Cache struct {
+	mu      sync.Mutex
+	max     int64
+	size    int64
+	entries map[cacheKey]*list.Element
+	lru     *list.List
+
+	hits, misses atomic.Uint64
+}
+
+// DefaultCacheBytes is the cache's memory bound unless configured.
+const DefaultCacheBytes = 64 << 20
+
+// NewCache returns a cache holding at most maxBytes of documents (counting
+// each document as twice its size, a bound on it and its two compressed
+// forms).
+func NewCache(maxBytes int64) *Cache {
+	if maxBytes <= 0 {
+		maxBytes = DefaultCacheBytes
+	}
+	return &Cache{max: maxBytes, entries: map[cacheKey]*list.Element{}, lru: list.New()}
+}
+
+// get returns the document for key if it was rendered from view v.
+func (c *Cache) get(key cacheKey, v *View) (*Rendered, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.entries[key]; ok {
+		e := el.Value.(*cacheEntry)
+		if e.from == v {
+			c.lru.MoveToFront(el)
+			c.hits.Add(1)
+			return e.doc, true
+		}
+		c.remove(el)
+	}
+	c.misses.Add(1)
+	return nil, false
+}
+
+// put keeps a document rendered from view v.
+func (c *Cache) put(key cacheKey, v *View, doc *Rendered) {
+	size := 2*int64(len(doc.Body)) + 512
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if size > c.max {
+		return
+	}
+	if el, ok := c.entries[key]; ok {
+		c.remove(el)
+	}
+	c.entries[key] = c.lru.PushFront(&cacheEntry{key: key, from: v, doc: doc, size: size})
+	c.size += size
+	for c.size > c.max {
+		c.remove(c.lru.Back())
+	}
+}
+
+func (c *Cache) remove(el *list.Element) {
+	e := c.lru.Remove(el).(*cacheEntry)
+	delete(c.entries, e.key)
+	c.size -= e.size
+}
+
+// CacheStats are the cache's counters.
+type CacheStats struct {
+	Hits, Misses uint64
+	Entries      int
+	Bytes        int64
+}
+
+// Stats returns the cache's counters.
+func (c *Cache) Stats() CacheStats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return CacheStats{Hits: c.hits.Load(), Misses: c.misses.Load(), Entries: len(c.entries), Bytes: c.size}
+}
+
+// negotiate picks the content coding for an Accept-Encoding value: br or
+// gzip by their weights, br when both weigh the same, none for q=0, and
+// identity when nothing is acceptable or the header is absent.
+func negotiate(accept string) string {
+	if accept == "" {
+		return ""
+	}
+	q := map[string]float64{}
+	star := -1.0
+	for _, part := range strings.Split(accept, ",") {
+		name, params, _ := strings.Cut(part, ";")
+		name = strings.ToLower(strings.TrimSpace(name))
+		weight := 1.0
+		for _, p := range strings.Split(params, ";") {
+			k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+			if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+				weight = parseQ(strings.TrimSpace(v))
+			}
+		}
+		if name == "*" {
+			star = weight
+			continue
+		}
+		q[name] = weight
+	}
+	weight := func(c string) float64 {
+		if w, ok := q[c]; ok {
+			return w
+		}
+		if c == "gzip" {
+			if w, ok := q["x-gzip"]; ok {
+				return w
+			}
+		}
+		return max(star, 0)
+	}
+	br, gz := weight("br"), weight("gzip")
+	switch {
+	case br > 0 && br >= gz:
+		return "br"
+	case gz > 0:
+		return "gzip"
+	}
+	return ""
+}
+
+// parseQ reads a qvalue (0 to 1, at most three decimals); anything else
+// counts as 0, refusing the coding rather than guessing.
+func parseQ(s string) float64 {
+	if s == "" || len(s) > 5 {
+		return 0
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	if whole != "0" && whole != "1" {
+		return 0
+	}
+	v := float64(whole[0] - '0')
+	scale := 0.1
+	for i := 0; i < len(frac); i++ {
+		if frac[i] < '0' || frac[i] > '9' {
+			return 0
+		}
+		v += float64(frac[i]-'0') * scale
+		scale /= 10
+	}
+	return min(v, 1)
+}
