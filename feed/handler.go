@@ -36,6 +36,7 @@ func NewHandler(site *Site, set *Set, log *slog.Logger) *Handler {
 	r.HandleFunc("/healthz", h.healthz).Methods(get...)
 	r.HandleFunc("/readyz", h.readyz).Methods(get...)
 	r.HandleFunc("/", h.index).Methods(get...)
+	r.HandleFunc("/opml.xml", h.opml).Methods(get...)
 	r.HandleFunc("/"+formatPattern, h.feed).Methods(get...)
 	r.HandleFunc("/category/{category}/"+formatPattern, h.feed).Methods(get...)
 	r.HandleFunc("/language/{language}/"+formatPattern, h.feed).Methods(get...)

@@ -27,6 +27,7 @@ td.n{text-align:right}a{color:#0645ad}code{font-size:.85em;word-break:break-all}
 <body>
 <h1>{{.Site.Title}}</h1>
 {{if .Site.Description}}<p>{{.Site.Description}}</p>{{end}}
+<p>Subscribe to every feed at once with the <a href="/opml.xml">OPML list</a>.</p>
 {{range .Groups}}<h2>{{.Name}}</h2>
 <table>
 <tr><th>Feed</th><th class="n">Items</th><th class="d">Newest</th><th>Formats</th></tr>
@@ -107,7 +108,5 @@ func (h *Handler) index(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusInternalServerError, "internal error rendering the index page")
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", h.cacheControl())
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(buf.Bytes()))
+	h.serve(w, r, NewRendered(buf.Bytes(), "text/html; charset=utf-8", snapNewest(snap)))
 }
