@@ -152,6 +152,14 @@ func (h *Handler) feed(w http.ResponseWriter, r *http.Request) {
 		rendered = NewRendered(buf.Bytes(), format.ContentType(), doc.LastModified())
 		h.cache.put(ck, v, rendered)
 	}
+	if len(h.site.Hubs) > 0 {
+		// WebSub discovery (W3C WebSub 4): the hubs and the topic URL.
+		links := make([]string, 0, len(h.site.Hubs)+1)
+		for _, hub := range h.site.Hubs {
+			links = append(links, "<"+hub+`>; rel="hub"`)
+		}
+		w.Header().Set("Link", strings.Join(append(links, "<"+doc.SelfURL()+`>; rel="self"`), ", "))
+	}
 	h.serve(w, r, rendered)
 }
 

@@ -192,6 +192,15 @@ func TestSelfLinksAndPaging(t *testing.T) {
 	}
 }
 
+func TestWebSubLinkHeader(t *testing.T) {
+	srv := fixtureServer(t)
+	resp, _ := fetch(t, "GET", srv.URL+"/category/national/atom.xml?limit=1", nil)
+	want := `<https://hub.example.com/>; rel="hub", <https://feeds.example.com/category/national/atom.xml?limit=1>; rel="self"`
+	if got := resp.Header.Get("Link"); got != want {
+		t.Errorf("Link %q, want %q", got, want)
+	}
+}
+
 func TestConditionalGet(t *testing.T) {
 	srv := fixtureServer(t)
 	resp, _ := fetch(t, "GET", srv.URL+"/rss.xml", nil)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/watcher"
+	"github.com/feedd/feedd/websub"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -134,6 +135,12 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	}
 	log.Info("feedd listening", "addr", ln.Addr().String(), "base_url", cfg.Site.BaseURL, "posts", cfg.Posts, "version", buildVersion())
 
+	if len(cfg.Site.Hubs) > 0 {
+		pub := websub.New(set, &cfg.Site, websub.Options{Hubs: cfg.Site.Hubs, Logger: log})
+		pubDone := make(chan struct{})
+		go func() { pub.Run(ctx); close(pubDone) }()
+		defer func() { stop(); <-pubDone }()
+	}
 	w := watcher.New(set, watcher.Options{
 		Dir: cfg.Posts, Parse: cfg.Parse, Debounce: cfg.Debounce, Rescan: cfg.Rescan,
 		Poll: cfg.Poll, PollInterval: cfg.PollInterval, Logger: log,

@@ -1,0 +1,240 @@
+// Package websub tells WebSub hubs when feeds change: after each new
+// snapshot of a feed.Set, a publish ping (hub.mode=publish, hub.url=the
+// feed's URL) for every feed that changed, to every hub.
+package websub
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/feedd/feedd/feed"
+)
+
+// Options configure a Publisher. Zero values give the defaults.
+type Options struct {
+	Hubs     []string
+	Client   *http.Client  // default: 10 s timeout
+	Backoff  time.Duration // first retry delay, doubled each time; default 1 s
+	Attempts int           // tries per ping; default 6
+	Workers  int           // pings in flight at once; default 4
+	Logger   *slog.Logger
+}
+
+// Stats count the pings.
+type Stats struct {
+	Sent, Failed, Retried uint64
+}
+
+// Publisher sends publish pings. It never blocks the set's writer nor a
+// request: it follows snapshots on its own goroutine and queues pings, one
+// per hub and URL while one is pending.
+type Publisher struct {
+	opt  Options
+	site *feed.Site
+	set  *feed.Set
+	log  *slog.Logger
+
+	// The snapshot the publisher started from, taken in New so that no
+	// change applied after New is missed.
+	start   *feed.Snapshot
+	changed <-chan struct{}
+
+	mu      sync.Mutex
+	queue   []ping
+	pending map[ping]int // queued or in backoff -> attempts made
+	wake    chan struct{}
+
+	sent, failed, retried atomic.Uint64
+}
+
+type ping struct{ hub, topic string }
+
+// New returns a publisher for the feeds of set, described by site.
+func New(set *feed.Set, site *feed.Site, opt Options) *Publisher {
+	if opt.Client == nil {
+		opt.Client = &http.Client{Timeout: 10 * time.Second}
+	}
+	if opt.Backoff <= 0 {
+		opt.Backoff = time.Second
+	}
+	if opt.Attempts <= 0 {
+		opt.Attempts = 6
+	}
+	if opt.Workers <= 0 {
+		opt.Workers = 4
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	p := &Publisher{opt: opt, site: site, set: set, log: opt.Logger, pending: map[ping]int{}, wake: make(chan struct{}, 1)}
+	p.start, p.changed = set.Changed()
+	return p
+}
+
+// Stats returns the ping counters.
+func (p *Publisher) Stats() Stats {
+	return Stats{Sent: p.sent.Load(), Failed: p.failed.Load(), Retried: p.retried.Load()}
+}
+
+// Run follows the set until ctx ends, pinging for each change applied
+// after New (subscribers learn of the start-up state by subscribing).
+func (p *Publisher) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for range p.opt.Workers {
+		wg.Go(func() { p.work(ctx, &wg) })
+	}
+	prev, changed := p.start, p.changed
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-changed:
+		}
+		var snap *feed.Snapshot
+		snap, changed = p.set.Changed()
+		if prev != nil && snap != nil {
+			p.enqueue(ChangedURLs(p.site, prev, snap))
+		}
+		prev = snap
+	}
+}
+
+// ChangedURLs are the URLs of the feeds whose content differs between two
+// snapshots (each format's first page); feeds that vanished are left out.
+func ChangedURLs(site *feed.Site, prev, next *feed.Snapshot) []string {
+	var urls []string
+	for _, v := range next.Views() {
+		if old, ok := prev.View(v.Key); ok && old == v {
+			continue // shared between the snapshots: unchanged
+		}
+		for _, f := range feed.Formats {
+			urls = append(urls, site.BaseURL+v.Key.Path(f))
+		}
+	}
+	return urls
+}
+
+func (p *Publisher) enqueue(topics []string) {
+	if len(topics) == 0 {
+		return
+	}
+	p.mu.Lock()
+	n := 0
+	for _, hub := range p.opt.Hubs {
+		for _, t := range topics {
+			pg := ping{hub, t}
+			if _, ok := p.pending[pg]; ok {
+				continue // the pending ping will make the hub fetch the new state
+			}
+			p.pending[pg] = 0
+			p.queue = append(p.queue, pg)
+			n++
+		}
+	}
+	p.mu.Unlock()
+	if n > 0 {
+		p.log.Info("websub pings queued", "pings", n, "feeds", len(topics), "hubs", len(p.opt.Hubs))
+		p.signal()
+	}
+}
+
+func (p *Publisher) signal() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// work sends queued pings until ctx ends; a failed ping is queued again
+// after its backoff, by a timer, so no worker waits.
+func (p *Publisher) work(ctx context.Context, wg *sync.WaitGroup) {
+	for {
+		p.mu.Lock()
+		var pg ping
+		attempt := 0
+		ok := len(p.queue) > 0
+		if ok {
+			pg, p.queue = p.queue[0], p.queue[1:]
+			p.pending[pg]++
+			attempt = p.pending[pg]
+		}
+		more := len(p.queue) > 0
+		p.mu.Unlock()
+		if more {
+			p.signal() // let another worker take the next one
+		}
+		if !ok {
+			select {
+			case <-ctx.Done():
+				return
+			case <-p.wake:
+				continue
+			}
+		}
+		err := p.send(ctx, pg)
+		switch {
+		case err == nil:
+			p.sent.Add(1)
+			p.log.Debug("websub ping sent", "hub", pg.hub, "url", pg.topic)
+			p.done(pg)
+		case ctx.Err() != nil:
+			return
+		case attempt >= p.opt.Attempts:
+			p.failed.Add(1)
+			p.log.Error("websub ping failed; giving up", "hub", pg.hub, "url", pg.topic, "attempts", attempt, "err", err)
+			p.done(pg)
+		default:
+			p.retried.Add(1)
+			delay := p.opt.Backoff << (attempt - 1)
+			p.log.Warn("websub ping failed; will retry", "hub", pg.hub, "url", pg.topic, "attempt", attempt, "retry_in", delay.String(), "err", err)
+			wg.Go(func() {
+				t := time.NewTimer(delay)
+				defer t.Stop()
+				select {
+				case <-ctx.Done():
+				case <-t.C:
+					p.mu.Lock()
+					p.queue = append(p.queue, pg)
+					p.mu.Unlock()
+					p.signal()
+				}
+			})
+		}
+	}
+}
+
+func (p *Publisher) done(pg ping) {
+	p.mu.Lock()
+	delete(p.pending, pg)
+	p.mu.Unlock()
+}
+
+// send posts one publish ping; any 2xx answer is success.
+func (p *Publisher) send(ctx context.Context, pg ping) error {
+	form := url.Values{"hub.mode": {"publish"}, "hub.url": {pg.topic}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, pg.hub, strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("User-Agent", "feedd (WebSub publisher)")
+	resp, err := p.opt.Client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("hub answered %s", resp.Status)
+	}
+	return nil
+}

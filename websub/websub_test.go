@@ -1,0 +1,198 @@
+package websub_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/websub"
+)
+
+// hub is a test WebSub hub recording the publish pings it receives.
+type hub struct {
+	mu      sync.Mutex
+	pings   []string // hub.url values, in arrival order
+	fail    map[string]int
+	release chan struct{} // when not nil, requests wait for it to close
+	bad     []string
+}
+
+func (h *hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.release != nil {
+		<-h.release
+	}
+	if err := r.ParseForm(); err != nil || r.Method != http.MethodPost || r.Form.Get("hub.mode") != "publish" ||
+		r.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
+		h.mu.Lock()
+		h.bad = append(h.bad, r.Method+" "+r.Header.Get("Content-Type")+" "+r.Form.Encode())
+		h.mu.Unlock()
+		http.Error(w, "bad ping", http.StatusBadRequest)
+		return
+	}
+	topic := r.Form.Get("hub.url")
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.pings = append(h.pings, topic)
+	if h.fail[topic] > 0 {
+		h.fail[topic]--
+		http.Error(w, "try later", http.StatusInternalServerError)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *hub) got() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.pings)
+}
+
+func post(t *testing.T, path, front string) *feed.Post {
+	t.Helper()
+	p, err := feed.Parse(path, []byte("---\n"+front+"\n---\n"), time.Time{}, feed.ParseOptions{Location: time.UTC, Language: "en"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// setup runs a publisher for a set holding a sport post in English and a
+// world post in Khmer.
+func setup(t *testing.T, h *hub, opt websub.Options) (*feed.Set, *websub.Publisher, *feed.Site) {
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	site := &feed.Site{Title: "T", BaseURL: "https://feeds.example.com", Limit: 50, MaxLimit: 500, Hubs: []string{srv.URL + "/hub"}}
+	set := feed.NewSet(feed.SetOptions{Logger: quiet})
+	set.Apply([]*feed.Post{
+		post(t, "s.md", "code: S\ntitle: s\ndate: 2024-01-01\ncategory: Sport\nlanguage: en"),
+		post(t, "w.md", "code: W\ntitle: w\ndate: 2024-01-02\ncategory: World\nlanguage: km"),
+	}, nil)
+	opt.Hubs, opt.Logger = site.Hubs, quiet
+	p := websub.New(set, site, opt)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { p.Run(ctx); close(done) }()
+	t.Cleanup(func() {
+		if h.release != nil {
+			select {
+			case <-h.release:
+			default:
+				close(h.release)
+			}
+		}
+		cancel()
+		<-done
+	})
+	return set, p, site
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond) // polling counters; the deadline decides
+	}
+}
+
+func urlsOf(base string, paths ...string) []string {
+	var out []string
+	for _, p := range paths {
+		for _, f := range []string{"rss.xml", "atom.xml", "feed.json"} {
+			out = append(out, base+p+f)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestPingsForChangedFeeds: an edit in one category pings exactly the feeds
+// it changed: everything, the category, the language and the pair.
+func TestPingsForChangedFeeds(t *testing.T) {
+	h := &hub{}
+	set, p, _ := setup(t, h, websub.Options{})
+	set.Apply([]*feed.Post{post(t, "s.md", "code: S\ntitle: s edited\ndate: 2024-01-01\ncategory: Sport\nlanguage: en")}, nil)
+	want := urlsOf("https://feeds.example.com", "/", "/category/sport/", "/language/en/", "/language/en/category/sport/")
+	waitFor(t, "12 pings", func() bool { return p.Stats().Sent == uint64(len(want)) })
+	got := h.got()
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("pinged %q\nwant %q", got, want)
+	}
+	// A second change, elsewhere: only its feeds.
+	set.Apply(nil, []string{"w.md"})
+	want2 := urlsOf("https://feeds.example.com", "/")
+	waitFor(t, "the second change's pings", func() bool { return p.Stats().Sent == uint64(len(want)+len(want2)) })
+	if got := h.got()[len(want):]; !slices.Equal(slices.Sorted(slices.Values(got)), want2) {
+		t.Errorf("after removing the only world post: %q, want %q (vanished feeds are not pinged)", got, want2)
+	}
+	if len(h.bad) > 0 {
+		t.Errorf("malformed pings: %q", h.bad)
+	}
+}
+
+// TestPingRetries: a hub answering 500 is tried again, with backoff, until
+// it accepts.
+func TestPingRetries(t *testing.T) {
+	topic := "https://feeds.example.com/category/sport/rss.xml"
+	h := &hub{fail: map[string]int{topic: 2}}
+	set, p, _ := setup(t, h, websub.Options{Backoff: 10 * time.Millisecond})
+	set.Apply([]*feed.Post{post(t, "s.md", "code: S\ntitle: again\ndate: 2024-01-01\ncategory: Sport\nlanguage: en")}, nil)
+	waitFor(t, "every ping accepted", func() bool { return p.Stats().Sent == 12 })
+	n := 0
+	for _, u := range h.got() {
+		if u == topic {
+			n++
+		}
+	}
+	if st := p.Stats(); n != 3 || st.Retried != 2 || st.Failed != 0 {
+		t.Errorf("%s was sent %d times (want 3: two 500s, then accepted); stats %+v", topic, n, st)
+	}
+}
+
+// TestPingsDeduplicated: while pings are pending (here held by a slow hub),
+// more changes to the same feeds queue nothing more, and applying them does
+// not wait for the hub.
+func TestPingsDeduplicated(t *testing.T) {
+	h := &hub{release: make(chan struct{})}
+	set, p, _ := setup(t, h, websub.Options{})
+	for i := range 5 {
+		start := time.Now()
+		set.Apply([]*feed.Post{post(t, "s.md", "code: S\ntitle: edit "+string(rune('a'+i))+"\ndate: 2024-01-01\ncategory: Sport\nlanguage: en")}, nil)
+		if d := time.Since(start); d > 5*time.Second {
+			t.Fatalf("Apply waited %v for the hub", d)
+		}
+	}
+	close(h.release)
+	waitFor(t, "the pings", func() bool { return p.Stats().Sent >= 12 })
+	// Let any duplicate show itself: one more change, and wait for its pings.
+	set.Apply(nil, []string{"w.md"})
+	waitFor(t, "the last change's pings", func() bool { return p.Stats().Sent >= 15 })
+	counts := map[string]int{}
+	for _, u := range h.got() {
+		counts[u]++
+	}
+	for u, n := range counts {
+		want := 1
+		if _, err := url.Parse(u); err == nil && (u == "https://feeds.example.com/rss.xml" || u == "https://feeds.example.com/atom.xml" || u == "https://feeds.example.com/feed.json") {
+			want = 2 // the first five edits, then the removal
+		}
+		if n != want {
+			t.Errorf("%s pinged %d times, want %d", u, n, want)
+		}
+	}
+	if st := p.Stats(); st.Sent != 15 {
+		t.Errorf("sent %d pings, want 15", st.Sent)
+	}
+}
