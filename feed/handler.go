@@ -16,11 +16,12 @@ import (
 // Handler serves every feed of a Set, the index page, and the health
 // endpoints (SPEC section 2).
 type Handler struct {
-	site   *Site
-	set    *Set
-	log    *slog.Logger
-	router *mux.Router
-	cache  *Cache
+	site    *Site
+	set     *Set
+	log     *slog.Logger
+	router  *mux.Router
+	cache   *Cache
+	observe func(route string, status int, took time.Duration)
 }
 
 const formatPattern = `{format:rss\.xml|atom\.xml|feed\.json}`
@@ -33,14 +34,22 @@ func NewHandler(site *Site, set *Set, log *slog.Logger) *Handler {
 	h := &Handler{site: site, set: set, log: log, router: mux.NewRouter(), cache: NewCache(site.CacheBytes)}
 	r := h.router
 	get := []string{http.MethodGet, http.MethodHead}
-	r.HandleFunc("/healthz", h.healthz).Methods(get...)
-	r.HandleFunc("/readyz", h.readyz).Methods(get...)
-	r.HandleFunc("/", h.index).Methods(get...)
-	r.HandleFunc("/opml.xml", h.opml).Methods(get...)
-	r.HandleFunc("/"+formatPattern, h.feed).Methods(get...)
-	r.HandleFunc("/category/{category}/"+formatPattern, h.feed).Methods(get...)
-	r.HandleFunc("/language/{language}/"+formatPattern, h.feed).Methods(get...)
-	r.HandleFunc("/language/{language}/category/{category}/"+formatPattern, h.feed).Methods(get...)
+	r.HandleFunc("/healthz", h.healthz).Methods(get...).Name("healthz")
+	r.HandleFunc("/readyz", h.readyz).Methods(get...).Name("readyz")
+	r.HandleFunc("/", h.index).Methods(get...).Name("index")
+	r.HandleFunc("/opml.xml", h.opml).Methods(get...).Name("opml")
+	r.HandleFunc("/"+formatPattern, h.feed).Methods(get...).Name("feed")
+	r.HandleFunc("/category/{category}/"+formatPattern, h.feed).Methods(get...).Name("category")
+	r.HandleFunc("/language/{language}/"+formatPattern, h.feed).Methods(get...).Name("language")
+	r.HandleFunc("/language/{language}/category/{category}/"+formatPattern, h.feed).Methods(get...).Name("language_category")
+	r.Use(func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if rec, ok := w.(*statusRecorder); ok {
+				rec.route = mux.CurrentRoute(r).GetName()
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusNotFound, "not found: "+r.URL.Path)
 	})
@@ -51,8 +60,52 @@ func NewHandler(site *Site, set *Set, log *slog.Logger) *Handler {
 	return h
 }
 
+// Mount serves another handler at path for GET and HEAD (the metrics, for
+// one), with the same 404, 405 and observation as the feeds. Call it
+// before serving.
+func (h *Handler) Mount(path, name string, handler http.Handler) {
+	h.router.Handle(path, handler).Methods(http.MethodGet, http.MethodHead).Name(name)
+}
+
+// Observe has fn called after each request with the name of the route it
+// matched ("unmatched" for 404s and 405s), its status and its duration.
+// Call it before serving.
+func (h *Handler) Observe(fn func(route string, status int, took time.Duration)) { h.observe = fn }
+
+// statusRecorder notes a response's status and the route that served it.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	route  string
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
 // ServeHTTP serves a request; a panic becomes a logged 500, never a crash.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.observe != nil {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, route: "unmatched"}
+		defer func() {
+			if rec.status == 0 {
+				rec.status = http.StatusOK
+			}
+			h.observe(rec.route, rec.status, time.Since(start))
+		}()
+		w = rec
+	}
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {

@@ -50,6 +50,9 @@ type Options struct {
 	// it is read anyway.
 	HoldMax time.Duration
 	Logger  *slog.Logger
+	// OnBatch, if set, is called after each snapshot published because of
+	// changes on disk, with the time the batch took (for metrics).
+	OnBatch func(took time.Duration)
 }
 
 // Stats count what a Watcher has done, for tests and metrics.
@@ -60,6 +63,7 @@ type Stats struct {
 	Held      uint64 // reads put off because a file was still open for writing
 	Bad       uint64 // reads of bad posts
 	Lost      uint64 // times the posts directory was found missing
+	BadNow    int64  // post files that are bad now
 }
 
 // Watcher keeps a feed.Set in step with a posts directory: an initial full
@@ -83,6 +87,7 @@ type Watcher struct {
 	missing bool                 // the posts directory is gone; serving the last snapshot
 
 	batches, fullScans, overflows, held, bad, lostN atomic.Uint64
+	badNow                                          atomic.Int64
 }
 
 // New returns a watcher for set; Run starts it.
@@ -118,7 +123,7 @@ func New(set *feed.Set, opt Options) *Watcher {
 func (w *Watcher) Stats() Stats {
 	return Stats{
 		Batches: w.batches.Load(), FullScans: w.fullScans.Load(), Overflows: w.overflows.Load(),
-		Held: w.held.Load(), Bad: w.bad.Load(), Lost: w.lostN.Load(),
+		Held: w.held.Load(), Bad: w.bad.Load(), Lost: w.lostN.Load(), BadNow: w.badNow.Load(),
 	}
 }
 
@@ -385,6 +390,9 @@ func (w *Watcher) read(f File, since time.Time, b *batch) {
 		}
 		b.bad++
 		w.bad.Add(1)
+		if old == nil || old.bad == "" {
+			w.badNow.Add(1)
+		}
 		st.good = old != nil && old.good
 		if old == nil || old.bad != err.Error() {
 			if st.good {
@@ -403,6 +411,7 @@ func (w *Watcher) read(f File, since time.Time, b *batch) {
 		b.added++
 	}
 	if old != nil && old.bad != "" {
+		w.badNow.Add(-1)
 		w.log.Info("post fixed", "path", f.Rel)
 	}
 	if old == nil {
@@ -423,6 +432,9 @@ func (w *Watcher) remove(rel string, b *batch) {
 	}
 	delete(w.files, rel)
 	b.files++
+	if st.bad != "" {
+		w.badNow.Add(-1)
+	}
 	if st.good {
 		b.removes = append(b.removes, rel)
 	}
@@ -556,6 +568,9 @@ func (w *Watcher) apply(b *batch) {
 	}
 	snap := w.set.Apply(b.upserts, b.removes)
 	w.batches.Add(1)
+	if w.opt.OnBatch != nil {
+		w.opt.OnBatch(time.Since(b.start))
+	}
 	w.log.Info("posts updated",
 		"reason", b.reason, "files", b.files, "added", b.added, "updated", b.updated,
 		"removed", len(b.removes), "bad", b.bad, "published", len(snap.Posts),

@@ -19,6 +19,7 @@ import (
 	_ "time/tzdata" // time zones in a static binary on an image without them
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/metrics"
 	"github.com/feedd/feedd/watcher"
 	"github.com/feedd/feedd/websub"
 )
@@ -119,9 +120,27 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	defer stop()
 
 	set := feed.NewSet(feed.SetOptions{Logger: log})
+	handler := feed.NewHandler(&cfg.Site, set, log)
+	src := &metrics.Sources{Set: set, Cache: handler.Cache()}
+	var m *metrics.Metrics
+	w := watcher.New(set, watcher.Options{
+		Dir: cfg.Posts, Parse: cfg.Parse, Debounce: cfg.Debounce, Rescan: cfg.Rescan,
+		Poll: cfg.Poll, PollInterval: cfg.PollInterval, Logger: log,
+		OnBatch: func(took time.Duration) { m.ObserveReload(took) },
+	})
+	src.Watcher = w
+	var pub *websub.Publisher
+	if len(cfg.Site.Hubs) > 0 {
+		pub = websub.New(set, &cfg.Site, websub.Options{Hubs: cfg.Site.Hubs, Logger: log})
+		src.Publisher = pub
+	}
+	m = metrics.New(src)
+	handler.Mount("/metrics", "metrics", m.Handler())
+	handler.Observe(m.ObserveRequest)
+
 	srv := &http.Server{
 		Addr:              cfg.Addr,
-		Handler:           feed.NewHandler(&cfg.Site, set, log),
+		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -135,16 +154,11 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	}
 	log.Info("feedd listening", "addr", ln.Addr().String(), "base_url", cfg.Site.BaseURL, "posts", cfg.Posts, "version", buildVersion())
 
-	if len(cfg.Site.Hubs) > 0 {
-		pub := websub.New(set, &cfg.Site, websub.Options{Hubs: cfg.Site.Hubs, Logger: log})
+	if pub != nil {
 		pubDone := make(chan struct{})
 		go func() { pub.Run(ctx); close(pubDone) }()
 		defer func() { stop(); <-pubDone }()
 	}
-	w := watcher.New(set, watcher.Options{
-		Dir: cfg.Posts, Parse: cfg.Parse, Debounce: cfg.Debounce, Rescan: cfg.Rescan,
-		Poll: cfg.Poll, PollInterval: cfg.PollInterval, Logger: log,
-	})
 	watchDone := make(chan error, 1)
 	go func() { watchDone <- w.Run(ctx) }()
 	defer func() { stop(); <-watchDone }()

@@ -276,6 +276,19 @@ func TestServeSamples(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 
+	// The metrics see the posts and the requests made above.
+	resp, err := client.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsText, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"feedd_posts_indexed 11", "feedd_posts_bad 0", `feedd_http_requests_total{code="200",route="category"}`, "feedd_reload_duration_seconds_count"} {
+		if !strings.Contains(string(metricsText), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
