@@ -5,12 +5,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -172,22 +177,51 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-// TestServeSamples runs the real binary on the sample posts in ../../posts,
-// reads its feeds over HTTP, then stops it with SIGTERM.
-func TestServeSamples(t *testing.T) {
+// noRedirects never follows a redirect: the base URL is not on this machine.
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+var (
+	buildOnce sync.Once
+	builtBin  string
+	buildErr  error
+)
+
+// feeddBinary builds cmd/feedd once for the test binary's run.
+func feeddBinary(t *testing.T) string {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the feedd binary; skipped with -short")
 	}
-	bin := filepath.Join(t.TempDir(), "feedd")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "feedd-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		builtBin = filepath.Join(dir, "feedd")
+		if out, err := exec.Command("go", "build", "-o", builtBin, ".").CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
 	}
-	posts := filepath.Join(t.TempDir(), "posts")
-	if err := os.CopyFS(posts, os.DirFS("../../posts")); err != nil {
-		t.Fatal(err)
+	return builtBin
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builtBin != "" {
+		os.RemoveAll(filepath.Dir(builtBin))
 	}
-	cmd := exec.Command(bin, "serve", "-posts", posts, "-addr", "127.0.0.1:0", "-base-url", "https://feeds.example.com")
+	os.Exit(code)
+}
+
+// startFeedd runs the binary with args on 127.0.0.1, waits for /readyz,
+// and returns its base URL and the process (killed when the test ends).
+func startFeedd(t *testing.T, args ...string) (string, *exec.Cmd) {
+	t.Helper()
+	cmd := exec.Command(feeddBinary(t), append([]string{"serve", "-addr", "127.0.0.1:0"}, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -195,7 +229,7 @@ func TestServeSamples(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer cmd.Process.Kill()
+	t.Cleanup(func() { cmd.Process.Kill() })
 	logs := bufio.NewScanner(stderr)
 	var addr string
 	for addr == "" && logs.Scan() {
@@ -209,16 +243,13 @@ func TestServeSamples(t *testing.T) {
 	}
 	go io.Copy(io.Discard, stderr)
 	base := "http://" + addr
-
-	// Never follow a redirect: the base URL is not on this machine.
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := client.Get(base + "/readyz")
+		resp, err := noRedirects.Get(base + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				break
+				return base, cmd
 			}
 		}
 		if time.Now().After(deadline) {
@@ -226,6 +257,24 @@ func TestServeSamples(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// copyPosts copies the sample posts into a temporary directory.
+func copyPosts(t *testing.T) string {
+	t.Helper()
+	posts := filepath.Join(t.TempDir(), "posts")
+	if err := os.CopyFS(posts, os.DirFS("../../posts")); err != nil {
+		t.Fatal(err)
+	}
+	return posts
+}
+
+// TestServeSamples runs the real binary on the sample posts in ../../posts,
+// reads its feeds over HTTP, then stops it with SIGTERM.
+func TestServeSamples(t *testing.T) {
+	posts := copyPosts(t)
+	base, cmd := startFeedd(t, "-posts", posts, "-base-url", "https://feeds.example.com")
+	client := noRedirects
 	parse := func(path string) *gofeed.Feed {
 		t.Helper()
 		resp, err := client.Get(base + path)
@@ -301,5 +350,69 @@ func TestServeSamples(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("feedd did not stop after SIGTERM")
+	}
+}
+
+// TestReplicasIdentical: two processes started one after the other on the
+// same posts and config give the same bytes and ETags for every document,
+// in every coding, so any cache can sit in front of both.
+func TestReplicasIdentical(t *testing.T) {
+	a, _ := startFeedd(t, "-posts", copyPosts(t), "-base-url", "https://feeds.example.com")
+	// The other replica's copy is written file by file in reverse order:
+	// other discovery order, other modification times.
+	reversed := filepath.Join(t.TempDir(), "posts")
+	var files []string
+	_ = filepath.WalkDir("../../posts", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, p)
+		}
+		return nil
+	})
+	slices.Reverse(files)
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := filepath.Join(reversed, strings.TrimPrefix(f, "../../posts/"))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, dst, string(data))
+	}
+	b, _ := startFeedd(t, "-posts", reversed, "-base-url", "https://feeds.example.com")
+
+	get := func(base, path, coding string) (int, string, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, base+path, nil)
+		req.Header.Set("Accept-Encoding", coding)
+		resp, err := noRedirects.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("ETag"), body
+	}
+	// Every document: the index, the OPML list, and every format of every
+	// feed it lists, with a second page where there is one.
+	_, _, opml := get(a, "/opml.xml", "identity")
+	paths := []string{"/", "/opml.xml"}
+	for _, m := range regexp.MustCompile(`xmlUrl="https://feeds.example.com([^"]+)rss.xml"`).FindAllSubmatch(opml, -1) {
+		for _, f := range []string{"rss.xml", "atom.xml", "feed.json", "rss.xml?limit=2&page=2"} {
+			paths = append(paths, string(m[1])+f)
+		}
+	}
+	if len(paths) < 60 {
+		t.Fatalf("only %d documents to compare", len(paths))
+	}
+	for _, p := range paths {
+		for _, coding := range []string{"identity", "gzip", "br"} {
+			codeA, tagA, bodyA := get(a, p, coding)
+			codeB, tagB, bodyB := get(b, p, coding)
+			if codeA != codeB || tagA != tagB || !bytes.Equal(bodyA, bodyB) {
+				t.Errorf("%s (%s): %d %s (%d bytes) from one replica, %d %s (%d bytes) from the other", p, coding, codeA, tagA, len(bodyA), codeB, tagB, len(bodyB))
+			}
+		}
 	}
 }
