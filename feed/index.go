@@ -20,7 +20,8 @@ var indexPage = template.Must(template.New("index").Parse(`<!doctype html>
 body{font:16px/1.5 system-ui,sans-serif;max-width:50rem;margin:0 auto;padding:1rem;color:#222}
 h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2rem}
 table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}
-td.n{text-align:right}a{color:#0645ad}code{font-size:.85em;word-break:break-all}
+td.n{text-align:right}a{color:#0645ad}code{font-size:.85em;word-break:break-all;user-select:all}
+td.d{white-space:nowrap}
 @media (max-width:40rem){td.d,th.d{display:none}}
 </style>
 </head>
