@@ -22,6 +22,7 @@ type Rendered struct {
 	ETag         string // `"…"`, from Body
 	LastModified time.Time
 	ContentType  string
+	Link         string // the HTTP Link header, when there is one
 
 	gzipOnce, brOnce sync.Once
 	gzip, br         []byte

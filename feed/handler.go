@@ -203,15 +203,15 @@ func (h *Handler) feed(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		rendered = NewRendered(buf.Bytes(), format.ContentType(), doc.LastModified())
-		h.cache.put(ck, v, rendered)
-	}
-	if len(h.site.Hubs) > 0 {
-		// WebSub discovery (W3C WebSub 4): the hubs and the topic URL.
-		links := make([]string, 0, len(h.site.Hubs)+1)
-		for _, hub := range h.site.Hubs {
-			links = append(links, "<"+hub+`>; rel="hub"`)
+		if len(h.site.Hubs) > 0 {
+			// WebSub discovery (W3C WebSub 4): the hubs and the topic URL.
+			links := make([]string, 0, len(h.site.Hubs)+1)
+			for _, hub := range h.site.Hubs {
+				links = append(links, "<"+hub+`>; rel="hub"`)
+			}
+			rendered.Link = strings.Join(append(links, "<"+doc.SelfURL()+`>; rel="self"`), ", ")
 		}
-		w.Header().Set("Link", strings.Join(append(links, "<"+doc.SelfURL()+`>; rel="self"`), ", "))
+		h.cache.put(ck, v, rendered)
 	}
 	h.serve(w, r, rendered)
 }
@@ -234,6 +234,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, doc *Rendered) {
 	hdr.Set("X-Content-Type-Options", "nosniff")
 	if coding != "" {
 		hdr.Set("Content-Encoding", coding)
+	}
+	if doc.Link != "" {
+		hdr.Set("Link", doc.Link)
 	}
 	// A client holding the identity representation, asking now with gzip
 	// accepted, has the document: any of its tags is a match.
