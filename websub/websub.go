@@ -31,6 +31,8 @@ type Options struct {
 // Stats count the pings.
 type Stats struct {
 	Sent, Failed, Retried uint64
+	// Seen is the version of the last snapshot the publisher compared.
+	Seen uint64
 }
 
 // Publisher sends publish pings. It never blocks the set's writer nor a
@@ -52,7 +54,7 @@ type Publisher struct {
 	pending map[ping]int // queued or in backoff -> attempts made
 	wake    chan struct{}
 
-	sent, failed, retried atomic.Uint64
+	sent, failed, retried, seen atomic.Uint64
 }
 
 type ping struct{ hub, topic string }
@@ -81,7 +83,7 @@ func New(set *feed.Set, site *feed.Site, opt Options) *Publisher {
 
 // Stats returns the ping counters.
 func (p *Publisher) Stats() Stats {
-	return Stats{Sent: p.sent.Load(), Failed: p.failed.Load(), Retried: p.retried.Load()}
+	return Stats{Sent: p.sent.Load(), Failed: p.failed.Load(), Retried: p.retried.Load(), Seen: p.seen.Load()}
 }
 
 // Run follows the set until ctx ends, pinging for each change applied
@@ -103,6 +105,9 @@ func (p *Publisher) Run(ctx context.Context) {
 		snap, changed = p.set.Changed()
 		if prev != nil && snap != nil {
 			p.enqueue(ChangedURLs(p.site, prev, snap))
+		}
+		if snap != nil {
+			p.seen.Store(snap.Version)
 		}
 		prev = snap
 	}

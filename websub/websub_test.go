@@ -174,6 +174,10 @@ func TestPingsDeduplicated(t *testing.T) {
 			t.Fatalf("Apply waited %v for the hub", d)
 		}
 	}
+	// Release the hub only once the publisher has compared the last edit's
+	// snapshot: all five edits then fall while the first pings are pending.
+	last := set.Current().Version
+	waitFor(t, "the publisher to see the last edit", func() bool { return p.Stats().Seen == last })
 	close(h.release)
 	waitFor(t, "the pings", func() bool { return p.Stats().Sent >= 12 })
 	// Let any duplicate show itself: one more change, and wait for its pings.
