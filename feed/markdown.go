@@ -109,9 +109,9 @@ var markdown = goldmark.New(
 	goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(absoluteURLs{}, 100))),
 )
 
-// renderMarkdown returns the body as HTML with absolute URLs, and its plain
-// text (for a summary).
-func renderMarkdown(body []byte, base *url.URL) (html string, plain string, err error) {
+// renderMarkdown returns the body as HTML with absolute URLs, and, when
+// wantPlain, its plain text (for a summary).
+func renderMarkdown(body []byte, base *url.URL, wantPlain bool) (html string, plain string, err error) {
 	ctx := parser.NewContext()
 	ctx.Set(baseKey, base)
 	doc := markdown.Parser().Parse(text.NewReader(body), parser.WithContext(ctx))
@@ -119,7 +119,10 @@ func renderMarkdown(body []byte, base *url.URL) (html string, plain string, err 
 	if err := markdown.Renderer().Render(&buf, body, doc); err != nil {
 		return "", "", err
 	}
-	return buf.String(), plainOf(doc, body), nil
+	if wantPlain {
+		plain = plainOf(doc, body)
+	}
+	return buf.String(), plain, nil
 }
 
 // plainOf collects the text of a Markdown document, blocks separated by

@@ -270,11 +270,6 @@ func Parse(relPath string, data []byte, modTime time.Time, opt ParseOptions) (*P
 		}
 	}
 
-	content, plain, err := renderMarkdown(body, link)
-	if err != nil {
-		return bad(bodyLine, "markdown: %v", err)
-	}
-	p.Content = strings.TrimSpace(XMLSafe(content))
 	if v, ok := fm.get("description"); ok {
 		s, err := fm.scalar(v)
 		if err != nil {
@@ -282,6 +277,11 @@ func Parse(relPath string, data []byte, modTime time.Time, opt ParseOptions) (*P
 		}
 		p.Summary = plainText(s)
 	}
+	content, plain, err := renderMarkdown(body, link, p.Summary == "")
+	if err != nil {
+		return bad(bodyLine, "markdown: %v", err)
+	}
+	p.Content = strings.TrimSpace(XMLSafe(content))
 	if p.Summary == "" {
 		p.Summary = truncateWords(plain, 300)
 	}

@@ -193,9 +193,24 @@ func readPost(f File, opt feed.ParseOptions, checkBusy bool) (p *feed.Post, st f
 	if info.Size() > int64(max) {
 		return nil, st, false, &feed.PostError{Path: f.Rel, Reason: fmt.Sprintf("larger than the limit of %d bytes", max)}
 	}
-	data, err := io.ReadAll(io.LimitReader(fh, int64(max)+1))
-	if err != nil {
-		return nil, st, false, &feed.PostError{Path: f.Rel, Reason: readReason(err)}
+	// One buffer of the file's size (and a byte more, to notice growth),
+	// rather than one grown as it reads.
+	data := make([]byte, 0, info.Size()+1)
+	for {
+		n, err := fh.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, st, false, &feed.PostError{Path: f.Rel, Reason: readReason(err)}
+		}
+		if len(data) == cap(data) {
+			if len(data) > max {
+				return nil, st, false, &feed.PostError{Path: f.Rel, Reason: fmt.Sprintf("larger than the limit of %d bytes", max)}
+			}
+			data = append(data, 0)[:len(data)] // it grew while being read
+		}
 	}
 	p, err = feed.Parse(f.Rel, data, info.ModTime(), opt)
 	return p, st, false, err

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -369,7 +370,45 @@ func (w *Watcher) update(rel string, b *batch) {
 // still being written.
 func (w *Watcher) read(f File, since time.Time, b *batch) {
 	holding := since.IsZero() || time.Since(since) < w.opt.HoldMax
-	p, st, busy, err := readPost(f, w.opt.Parse, holding)
+	var r readResult
+	r.post, r.state, r.busy, r.err = readPost(f, w.opt.Parse, holding)
+	w.take(f, since, r, b)
+}
+
+// readResult is one file's read: the post or why not, and its state.
+type readResult struct {
+	post  *feed.Post
+	state fileState
+	busy  bool
+	err   error
+}
+
+// readAll reads and parses files on every core (with the check for files
+// still being written), results in the files' order. It touches no
+// watcher state.
+func readAll(files []File, opt feed.ParseOptions) []readResult {
+	out := make([]readResult, len(files))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), max(1, len(files))) {
+		wg.Go(func() {
+			for i := range next {
+				r := &out[i]
+				r.post, r.state, r.busy, r.err = readPost(files[i], opt, true)
+			}
+		})
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
+}
+
+// take puts one read into the batch and the watcher's state.
+func (w *Watcher) take(f File, since time.Time, r readResult, b *batch) {
+	p, st, busy, err := r.post, r.state, r.busy, r.err
 	if busy {
 		if since.IsZero() {
 			since = time.Now()
@@ -494,12 +533,16 @@ func (w *Watcher) rescan(reason string) {
 		}
 	}
 	seen := make(map[string]bool, len(t.Files))
+	var changed []File
 	for _, f := range t.Files {
 		seen[f.Rel] = true
 		if old := w.files[f.Rel]; old != nil && old.sameFile(stateOf(f.Real, f.info)) {
 			continue
 		}
-		w.read(f, time.Time{}, b)
+		changed = append(changed, f)
+	}
+	for i, r := range readAll(changed, w.opt.Parse) {
+		w.take(changed[i], time.Time{}, r, b)
 	}
 	for known := range w.files {
 		if !seen[known] {
