@@ -182,40 +182,46 @@ func negotiate(accept string) string {
 	if accept == "" {
 		return ""
 	}
-	q := map[string]float64{}
-	star := -1.0
-	for _, part := range strings.Split(accept, ",") {
+	// Parsed in place: this runs on every request.
+	brQ, gzQ, xgzQ, starQ := -1.0, -1.0, -1.0, -1.0
+	for rest := accept; rest != ""; {
+		var part string
+		part, rest, _ = strings.Cut(rest, ",")
 		name, params, _ := strings.Cut(part, ";")
-		name = strings.ToLower(strings.TrimSpace(name))
+		name = strings.TrimSpace(name)
 		weight := 1.0
-		for _, p := range strings.Split(params, ";") {
+		for params != "" {
+			var p string
+			p, params, _ = strings.Cut(params, ";")
 			k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
 			if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
 				weight = parseQ(strings.TrimSpace(v))
 			}
 		}
-		if name == "*" {
-			star = weight
-			continue
+		switch {
+		case strings.EqualFold(name, "br"):
+			brQ = weight
+		case strings.EqualFold(name, "gzip"):
+			gzQ = weight
+		case strings.EqualFold(name, "x-gzip"):
+			xgzQ = weight
+		case name == "*":
+			starQ = weight
 		}
-		q[name] = weight
 	}
-	weight := func(c string) float64 {
-		if w, ok := q[c]; ok {
-			return w
-		}
-		if c == "gzip" {
-			if w, ok := q["x-gzip"]; ok {
-				return w
-			}
-		}
-		return max(star, 0)
+	if gzQ < 0 {
+		gzQ = xgzQ
 	}
-	br, gz := weight("br"), weight("gzip")
+	if brQ < 0 {
+		brQ = max(starQ, 0)
+	}
+	if gzQ < 0 {
+		gzQ = max(starQ, 0)
+	}
 	switch {
-	case br > 0 && br >= gz:
+	case brQ > 0 && brQ >= gzQ:
 		return "br"
-	case gz > 0:
+	case gzQ > 0:
 		return "gzip"
 	}
 	return ""

@@ -254,8 +254,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, doc *Rendered) {
 		// expects compression on the fly); these bytes are made already.
 		// Ranges of a compressed body are not offered.
 		hdr.Set("Content-Length", strconv.Itoa(len(body)))
-		r = r.Clone(r.Context())
-		r.Header.Del("Range")
+		if r.Header.Get("Range") != "" {
+			r = r.Clone(r.Context())
+			r.Header.Del("Range")
+		}
 	}
 	http.ServeContent(w, r, "", doc.LastModified, bytes.NewReader(body))
 }
