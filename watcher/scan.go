@@ -8,10 +8,8 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/feedd/feedd/feed"
 )
@@ -231,26 +229,7 @@ func Scan(dir string, opt feed.ParseOptions) (*Result, error) {
 		return nil, err
 	}
 	files := tree.Files
-	type out struct {
-		post *feed.Post
-		err  error
-	}
-	results := make([]out, len(files))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for i := range next {
-				p, err := Read(files[i], opt)
-				results[i] = out{p, err}
-			}
-		})
-	}
-	for i := range files {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	results := readAll(files, opt, false)
 	res := &Result{Files: len(files)}
 	for _, r := range results {
 		if r.err != nil {

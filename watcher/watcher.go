@@ -383,10 +383,10 @@ type readResult struct {
 	err   error
 }
 
-// readAll reads and parses files on every core (with the check for files
-// still being written), results in the files' order. It touches no
-// watcher state.
-func readAll(files []File, opt feed.ParseOptions) []readResult {
+// readAll reads and parses files on every core, results in the files'
+// order; with checkBusy, files still being written are not read. It
+// touches no watcher state.
+func readAll(files []File, opt feed.ParseOptions, checkBusy bool) []readResult {
 	out := make([]readResult, len(files))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -394,7 +394,7 @@ func readAll(files []File, opt feed.ParseOptions) []readResult {
 		wg.Go(func() {
 			for i := range next {
 				r := &out[i]
-				r.post, r.state, r.busy, r.err = readPost(files[i], opt, true)
+				r.post, r.state, r.busy, r.err = readPost(files[i], opt, checkBusy)
 			}
 		})
 	}
@@ -541,7 +541,7 @@ func (w *Watcher) rescan(reason string) {
 		}
 		changed = append(changed, f)
 	}
-	for i, r := range readAll(changed, w.opt.Parse) {
+	for i, r := range readAll(changed, w.opt.Parse, true) {
 		w.take(changed[i], time.Time{}, r, b)
 	}
 	for known := range w.files {
