@@ -6,18 +6,20 @@
 #
 #   bash bench/load.sh            # 10,000 and 100,000 posts
 #   bash bench/load.sh 2000       # other sizes
-#   DURATION=5s bash bench/load.sh
+#   DURATION=5s ROUNDS=5 bash bench/load.sh
 #
-# For each size it prints: time from start to /readyz 200, peak RSS, the
-# time from a post's rename into place to its item in /rss.xml (p50, p99
-# of 20 edits), then requests per second and p99 latency for /rss.xml
-# cached (identity and gzip) and for a 304, for feedd, the baseline and
-# nginx. Installs wrk and nginx from Debian when they are missing.
+# For each size it prints: time from start to /readyz 200 and peak RSS
+# (feedd on both cores), the time from a post's rename into place to its
+# item in /rss.xml (p50, p99 of 20 edits), the background rendering of
+# bodies after start-up, then (feedd restarted on one core) requests per
+# second and p99 latency for /rss.xml cached (identity and gzip) and for a
+# 304, for feedd, the baseline and nginx, and feedd's peak RSS at the end. Installs wrk and nginx from Debian when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("${@:-10000 100000}")
 read -r -a sizes <<<"${sizes[*]}"
 duration=${DURATION:-10s}
+rounds=${ROUNDS:-3}
 work=${WORK:-/tmp/feedd-load}
 mkdir -p "$work"
 
@@ -55,15 +57,17 @@ print("timeout"); sys.exit(1)
 PY
 }
 
-# load NAME URL [HEADER]: requests/s and p99 from wrk.
+# load URL HEADER: "requests/s p99-in-ms" from one wrk run.
 load() {
   local out
-  out=$(taskset -c 1 wrk -t1 -c32 -d"$duration" --latency ${3:+-H "$3"} "$2")
-  local rps p99
-  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-  printf '| %-8s | %-22s | %10s | %8s |\n' "$1" "$4" "$rps" "$p99"
+  out=$(taskset -c 1 wrk -t1 -c32 -d"$duration" --latency -H "$2" "$1")
+  echo "$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$out") $(awk '$1 == "99%" {
+    v = $2; u = v; sub(/^[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
+    printf "%.2f", (u == "us" ? v / 1000 : (u == "s" ? v * 1000 : v)) }' <<<"$out")"
 }
+
+# median: the middle of the numbers on stdin.
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 for n in "${sizes[@]}"; do
   corpus="$work/corpus-$n"
@@ -74,14 +78,15 @@ for n in "${sizes[@]}"; do
   echo
   echo "## $n posts ($(du -sh "$corpus" | cut -f1) on disk)"
 
+  # Start-up on both cores, as feedd runs in production.
   launched=$(date +%s.%N)
-  GOMAXPROCS=1 taskset -c 0 "$work/feedd" -posts "$corpus" -addr 127.0.0.1:18100 2>"$work/feedd-$n.log" &
+  "$work/feedd" -posts "$corpus" -addr 127.0.0.1:18100 2>"$work/feedd-$n.log" &
   fpid=$!
   pids+=("$fpid")
   ready=$(wait_ready http://127.0.0.1:18100/readyz "$launched")
   rss=$(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' "/proc/$fpid/status")
   echo
-  echo "ready after ${ready} s, peak RSS ${rss}"
+  echo "ready after ${ready} s (both cores), peak RSS ${rss} at ready"
 
   # Edit to visible: rename a post into place, poll /rss.xml until it shows.
   python3 - "$corpus/new" <<'PY'
@@ -106,6 +111,29 @@ for i in range(20):
 lat.sort()
 print("edit to visible over 20 edits: p50 %.0f ms, p99 %.0f ms" % (statistics.median(lat), lat[-1]))
 PY
+
+  # The bodies left to render in the background after the start-up scan.
+  for _ in $(seq 600); do
+    grep -q '"post bodies rendered"' "$work/feedd-$n.log" && break
+    sleep 0.1
+  done
+  filled=$(grep '"post bodies rendered"' "$work/feedd-$n.log" | sed 's/.*"bodies":\([0-9]*\),"took":"\([^"]*\)".*/\1 bodies in \2/')
+  rss=$(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' "/proc/$fpid/status")
+  echo "background rendering: ${filled:-not done in 60 s}; peak RSS ${rss} after it and the edits"
+  kill "$fpid"
+  wait "$fpid" 2>/dev/null || true
+
+  # For the load: one core and one thread for each server, wrk on the other.
+  launched=$(date +%s.%N)
+  GOMAXPROCS=1 taskset -c 0 "$work/feedd" -posts "$corpus" -addr 127.0.0.1:18100 2>"$work/feedd-$n-pinned.log" &
+  fpid=$!
+  pids+=("$fpid")
+  ready=$(wait_ready http://127.0.0.1:18100/readyz "$launched")
+  for _ in $(seq 1200); do # the steady state: bodies rendered
+    grep -q '"post bodies rendered"' "$work/feedd-$n-pinned.log" && break
+    sleep 0.1
+  done
+  echo "pinned to one core (GOMAXPROCS=1): ready after ${ready} s"
 
   # The same bytes for the baselines.
   www="$work/www-$n"
@@ -138,17 +166,40 @@ CONF
   wait_ready http://127.0.0.1:18102/rss.xml >/dev/null
   ngtag=$(curl -s -o /dev/null -D - http://127.0.0.1:18102/rss.xml | awk -F': ' 'tolower($1)=="etag" {print $2}' | tr -d '\r')
 
+  # Rounds of feedd, baseline, nginx in turn: other tenants of a shared
+  # machine make single runs vary by tens of per cent, so each figure is
+  # the median of its rounds, and each ratio the median of the rounds'
+  # ratios.
   echo
-  echo "| server   | request                | requests/s | p99      |"
-  echo "|----------|------------------------|-----------:|---------:|"
-  for srv in feedd:18100 baseline:18101 nginx:18102; do
-    name=${srv%%:*} port=${srv##*:}
-    tag=$etag
-    [ "$name" = nginx ] && tag=$ngtag
-    load "$name" "http://127.0.0.1:$port/rss.xml" "Accept-Encoding: identity" "cached, identity"
-    load "$name" "http://127.0.0.1:$port/rss.xml" "Accept-Encoding: gzip" "cached, gzip"
-    load "$name" "http://127.0.0.1:$port/rss.xml" "If-None-Match: $tag" "304"
+  echo "requests/s (p99 latency), medians of $rounds rounds of $duration:"
+  echo
+  echo "| request          | feedd            | baseline         | nginx            | feedd ÷ baseline | feedd ÷ nginx |"
+  echo "|------------------|-----------------:|-----------------:|-----------------:|-----------------:|--------------:|"
+  for kind in "cached, identity" "cached, gzip" "304"; do
+    : >"$work/rps.txt"
+    for _ in $(seq "$rounds"); do
+      line=""
+      for srv in feedd:18100 baseline:18101 nginx:18102; do
+        name=${srv%%:*} port=${srv##*:}
+        case "$kind" in
+          "cached, identity") hdr="Accept-Encoding: identity" ;;
+          "cached, gzip") hdr="Accept-Encoding: gzip" ;;
+          *) if [ "$name" = nginx ]; then hdr="If-None-Match: $ngtag"; else hdr="If-None-Match: $etag"; fi ;;
+        esac
+        line="$line $(load "http://127.0.0.1:$port/rss.xml" "$hdr")"
+      done
+      echo "$line" >>"$work/rps.txt" # feedd rps p99 baseline rps p99 nginx rps p99
+    done
+    f=$(awk '{print $1}' "$work/rps.txt" | median) fp=$(awk '{print $2}' "$work/rps.txt" | median)ms
+    b=$(awk '{print $3}' "$work/rps.txt" | median) bp=$(awk '{print $4}' "$work/rps.txt" | median)ms
+    g=$(awk '{print $5}' "$work/rps.txt" | median) gp=$(awk '{print $6}' "$work/rps.txt" | median)ms
+    rb=$(awk '{printf "%.2f\n", $1/$3}' "$work/rps.txt" | median)
+    rn=$(awk '{printf "%.2f\n", $1/$5}' "$work/rps.txt" | median)
+    printf '| %-16s | %7s (%6s) | %7s (%6s) | %7s (%6s) | %16s | %13s |\n' "$kind" "$f" "$fp" "$b" "$bp" "$g" "$gp" "$rb" "$rn"
   done
+  rss=$(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' "/proc/$fpid/status")
+  echo
+  echo "feedd pinned: peak RSS ${rss} at the end of the load"
   cleanup
   pids=()
   sleep 0.5

@@ -38,7 +38,10 @@ type atomCategory struct {
 }
 
 func (d *Document) renderAtom(w io.Writer) error {
-	f := d.gorillaFeed()
+	f, err := d.gorillaFeed()
+	if err != nil {
+		return err
+	}
 	af := (&feeds.Atom{Feed: f}).AtomFeed()
 	af.Id = d.feedID()
 	af.Icon = d.Site.Icon

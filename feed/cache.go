@@ -6,6 +6,8 @@ import (
 	"container/list"
 	"crypto/sha256"
 	"encoding/hex"
+	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,61 +18,115 @@ import (
 
 // Rendered is a document rendered once: its bytes, its strong ETag (from
 // the bytes) and its compressed encodings, each made once, when first asked
-// for.
+// for, with the header values that go with each, so that serving it again
+// computes nothing.
 type Rendered struct {
 	Body         []byte
 	ETag         string // `"…"`, from Body
 	LastModified time.Time
 	ContentType  string
 	Link         string // the HTTP Link header, when there is one
+	// The document's canonical path (decoded) and query, for a cached copy
+	// to be served only at its own URL.
+	CanonicalPath, CanonicalQuery string
 
-	gzipOnce, brOnce sync.Once
-	gzip, br         []byte
+	tags [3]string // ETag of each coding, by codingIndex
+	enc  [3]encoding
+
+	hdrOnce                      sync.Once
+	hdrType, hdrLastMod, hdrLink []string
+}
+
+// encoding is the document in one content coding, and its header values.
+type encoding struct {
+	once                          sync.Once
+	body                          []byte
+	hdrETag, hdrLength, hdrCoding []string
+}
+
+// codings are the content codings served, by index.
+var codings = [3]string{"", "gzip", "br"}
+
+func codingIndex(coding string) int {
+	switch coding {
+	case "gzip":
+		return 1
+	case "br":
+		return 2
+	}
+	return 0
 }
 
 // NewRendered wraps a document's bytes.
 func NewRendered(body []byte, contentType string, lastModified time.Time) *Rendered {
 	sum := sha256.Sum256(body)
-	return &Rendered{Body: body, ETag: `"` + hex.EncodeToString(sum[:16]) + `"`, ContentType: contentType, LastModified: lastModified}
+	tag := hex.EncodeToString(sum[:16])
+	r := &Rendered{Body: body, ETag: `"` + tag + `"`, ContentType: contentType, LastModified: lastModified}
+	// RFC 9110 wants a distinct strong tag per coding: the identity tag
+	// with the coding as a suffix.
+	r.tags = [3]string{r.ETag, `"` + tag + `-gzip"`, `"` + tag + `-br"`}
+	return r
 }
 
-// Encoded returns the body in a content coding ("" for identity, "gzip",
-// "br") and the ETag of that representation: the identity tag with the
-// coding as a suffix, as RFC 9110 wants a distinct strong tag per coding.
-func (r *Rendered) Encoded(coding string) (body []byte, etag string) {
-	switch coding {
-	case "gzip":
-		r.gzipOnce.Do(func() {
+// encoding returns the document in a content coding ("" for identity,
+// "gzip", "br"), compressing it the first time.
+func (r *Rendered) encoding(coding string) *encoding {
+	i := codingIndex(coding)
+	e := &r.enc[i]
+	e.once.Do(func() {
+		switch i {
+		case 0:
+			e.body = r.Body
+		case 1:
 			var b bytes.Buffer
 			zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
 			_, _ = zw.Write(r.Body)
 			_ = zw.Close()
-			r.gzip = b.Bytes()
-		})
-		return r.gzip, r.tag(coding)
-	case "br":
-		r.brOnce.Do(func() {
+			e.body = b.Bytes()
+		case 2:
 			var b bytes.Buffer
 			bw := brotli.NewWriterLevel(&b, 9)
 			_, _ = bw.Write(r.Body)
 			_ = bw.Close()
-			r.br = b.Bytes()
-		})
-		return r.br, r.tag(coding)
-	}
-	return r.Body, r.ETag
+			e.body = b.Bytes()
+		}
+		e.hdrETag = []string{r.tags[i]}
+		e.hdrLength = []string{strconv.Itoa(len(e.body))}
+		if i != 0 {
+			e.hdrCoding = []string{codings[i]}
+		}
+	})
+	return e
 }
 
-func (r *Rendered) tag(coding string) string {
-	return strings.TrimSuffix(r.ETag, `"`) + "-" + coding + `"`
+// Encoded returns the body in a content coding ("" for identity, "gzip",
+// "br") and the ETag of that representation.
+func (r *Rendered) Encoded(coding string) (body []byte, etag string) {
+	return r.encoding(coding).body, r.tags[codingIndex(coding)]
+}
+
+// headers returns the header values common to every coding, made once.
+func (r *Rendered) headers() (ctype, lastMod, link []string) {
+	r.hdrOnce.Do(func() {
+		r.hdrType = []string{r.ContentType}
+		if !r.LastModified.IsZero() {
+			r.hdrLastMod = []string{r.LastModified.UTC().Format(http.TimeFormat)}
+		}
+		if r.Link != "" {
+			r.hdrLink = []string{r.Link}
+		}
+	})
+	return r.hdrType, r.hdrLastMod, r.hdrLink
 }
 
 // Matches reports whether an If-None-Match value names any representation
 // of the document (weak comparison, as RFC 9110 says for If-None-Match).
 func (r *Rendered) Matches(ifNoneMatch string) bool {
-	for _, t := range strings.Split(ifNoneMatch, ",") {
+	for rest := ifNoneMatch; rest != ""; {
+		var t string
+		t, rest, _ = strings.Cut(rest, ",")
 		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
-		if t == "*" || t == r.ETag || t == r.tag("gzip") || t == r.tag("br") {
+		if t == "*" || t == r.tags[0] || t == r.tags[1] || t == r.tags[2] {
 			return true
 		}
 	}

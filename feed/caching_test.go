@@ -126,6 +126,12 @@ func TestPreconditions(t *testing.T) {
 		{"If-Modified-Since earlier", map[string]string{"If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"}, 200},
 		{"If-None-Match decides over If-Modified-Since", map[string]string{"If-None-Match": `"other"`, "If-Modified-Since": lm}, 200},
 		{"If-None-Match match with an old If-Modified-Since", map[string]string{"If-None-Match": tag, "If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"}, 304},
+		{"If-Modified-Since not a date", map[string]string{"If-Modified-Since": "yesterday"}, 200},
+		{"If-Match its tag", map[string]string{"If-Match": tag}, 200},
+		{"If-Match another tag", map[string]string{"If-Match": `"other"`}, 412},
+		{"If-Unmodified-Since earlier", map[string]string{"If-Unmodified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"}, 412},
+		{"Range", map[string]string{"Range": "bytes=0-9"}, 206},
+		{"Range with a stale If-Range", map[string]string{"Range": "bytes=0-9", "If-Range": `"other"`}, 200},
 	}
 	for _, tt := range tests {
 		resp, body := rawFetch(t, "GET", srv.URL+"/feed.json", tt.hdr)

@@ -10,7 +10,7 @@ import (
 
 // gorillaFeed is the document as gorilla/feeds sees it: the common ground
 // of the three formats, which each format's converter then completes.
-func (d *Document) gorillaFeed() *feeds.Feed {
+func (d *Document) gorillaFeed() (*feeds.Feed, error) {
 	f := &feeds.Feed{
 		Title:       d.Title(),
 		Link:        &feeds.Link{Href: d.Site.Link},
@@ -22,6 +22,10 @@ func (d *Document) gorillaFeed() *feeds.Feed {
 		f.Image = &feeds.Image{Url: d.Site.Icon, Title: f.Title, Link: d.Site.Link}
 	}
 	for _, p := range d.Posts {
+		content, err := p.HTML()
+		if err != nil {
+			return nil, err
+		}
 		it := &feeds.Item{
 			Title:       p.Title,
 			Link:        &feeds.Link{Href: p.Link},
@@ -30,7 +34,7 @@ func (d *Document) gorillaFeed() *feeds.Feed {
 			IsPermaLink: "false",
 			Created:     p.Date,
 			Updated:     p.Updated,
-			Content:     p.Content,
+			Content:     content,
 		}
 		if p.Image != "" {
 			// gorilla/feeds drops an RSS enclosure without a length, which is
@@ -43,7 +47,7 @@ func (d *Document) gorillaFeed() *feeds.Feed {
 		}
 		f.Items = append(f.Items, it)
 	}
-	return f
+	return f, nil
 }
 
 // description is the feed's description: the site's, else its title.

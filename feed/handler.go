@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +23,8 @@ type Handler struct {
 	router  *mux.Router
 	cache   *Cache
 	observe func(route string, status int, took time.Duration)
+
+	hdrCacheControl []string
 }
 
 const formatPattern = `{format:rss\.xml|atom\.xml|feed\.json}`
@@ -32,16 +35,20 @@ func NewHandler(site *Site, set *Set, log *slog.Logger) *Handler {
 		log = slog.Default()
 	}
 	h := &Handler{site: site, set: set, log: log, router: mux.NewRouter(), cache: NewCache(site.CacheBytes)}
+	h.hdrCacheControl = []string{"public, max-age=" + strconv.Itoa(int(site.MaxAge/time.Second))}
 	r := h.router
 	get := []string{http.MethodGet, http.MethodHead}
+	// The feeds first: they are most of the traffic, and routes are
+	// tried in order.
+	feed := func(w http.ResponseWriter, r *http.Request) { h.feed(w, r, mux.Vars(r)) }
+	r.HandleFunc("/"+formatPattern, feed).Methods(get...).Name("feed")
+	r.HandleFunc("/category/{category}/"+formatPattern, feed).Methods(get...).Name("category")
+	r.HandleFunc("/language/{language}/"+formatPattern, feed).Methods(get...).Name("language")
+	r.HandleFunc("/language/{language}/category/{category}/"+formatPattern, feed).Methods(get...).Name("language_category")
 	r.HandleFunc("/healthz", h.healthz).Methods(get...).Name("healthz")
 	r.HandleFunc("/readyz", h.readyz).Methods(get...).Name("readyz")
 	r.HandleFunc("/", h.index).Methods(get...).Name("index")
 	r.HandleFunc("/opml.xml", h.opml).Methods(get...).Name("opml")
-	r.HandleFunc("/"+formatPattern, h.feed).Methods(get...).Name("feed")
-	r.HandleFunc("/category/{category}/"+formatPattern, h.feed).Methods(get...).Name("category")
-	r.HandleFunc("/language/{language}/"+formatPattern, h.feed).Methods(get...).Name("language")
-	r.HandleFunc("/language/{language}/category/{category}/"+formatPattern, h.feed).Methods(get...).Name("language_category")
 	r.Use(func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if rec, ok := w.(*statusRecorder); ok {
@@ -115,8 +122,25 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			httpError(w, http.StatusInternalServerError, "internal error")
 		}
 	}()
+	// A feed request is matched by the router and served from here:
+	// through the router's ServeHTTP, each request is copied twice to carry
+	// its route and variables in its context. Paths the router would clean
+	// (and redirect), other routes, 404s and 405s go through it.
+	var m mux.RouteMatch
+	if p := r.URL.Path; path.Clean(p) == p && h.router.Match(r, &m) && m.MatchErr == nil {
+		if name := m.Route.GetName(); feedRoutes[name] {
+			if rec, ok := w.(*statusRecorder); ok {
+				rec.route = name
+			}
+			h.feed(w, r, m.Vars)
+			return
+		}
+	}
 	h.router.ServeHTTP(w, r)
 }
+
+// feedRoutes are the names of the routes of feeds.
+var feedRoutes = map[string]bool{"feed": true, "category": true, "language": true, "language_category": true}
 
 // httpError writes a one-line plain-text error.
 func httpError(w http.ResponseWriter, code int, msg string) {
@@ -154,23 +178,24 @@ func (h *Handler) snapshot(w http.ResponseWriter) *Snapshot {
 	return snap
 }
 
-func (h *Handler) feed(w http.ResponseWriter, r *http.Request) {
-	vars := mux.Vars(r)
+func (h *Handler) feed(w http.ResponseWriter, r *http.Request, vars map[string]string) {
 	format, _ := FormatByFile(vars["format"])
 	key := ViewKey{
 		Category: strings.ToLower(vars["category"]),
 		Language: strings.ToLower(strings.ReplaceAll(vars["language"], "_", "-")),
 	}
-	q := r.URL.Query()
-	limit, err := intParam(q, "limit", h.site.Limit, h.site.MaxLimit)
-	if err != nil {
-		httpError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	page, err := intParam(q, "page", 1, maxPage)
-	if err != nil {
-		httpError(w, http.StatusBadRequest, err.Error())
-		return
+	limit, page := h.site.Limit, 1
+	if r.URL.RawQuery != "" {
+		q := r.URL.Query()
+		var err error
+		if limit, err = intParam(q, "limit", h.site.Limit, h.site.MaxLimit); err != nil {
+			httpError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		if page, err = intParam(q, "page", 1, maxPage); err != nil {
+			httpError(w, http.StatusBadRequest, err.Error())
+			return
+		}
 	}
 	snap := h.snapshot(w)
 	if snap == nil {
@@ -181,85 +206,120 @@ func (h *Handler) feed(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusNotFound, missingView(key, snap))
 		return
 	}
+	ck := cacheKey{view: v.Key, format: format, page: page, limit: limit}
+	// A cached copy is current and its page exists; served as it is when
+	// asked for by its own URL.
+	if rendered, ok := h.cache.get(ck, v); ok && r.URL.Path == rendered.CanonicalPath && r.URL.RawQuery == rendered.CanonicalQuery {
+		h.serve(w, r, rendered)
+		return
+	}
 	doc, ok := h.site.NewDocument(snap, v, format, page, limit)
 	if !ok {
 		httpError(w, http.StatusNotFound, fmt.Sprintf("page %d is past the last page (%d)", page, v.Pages(limit)))
 		return
 	}
-	if !doc.Canonical(r.URL.Path, r.URL.RawQuery) {
+	cpath, cquery := doc.CanonicalParts()
+	if r.URL.Path != cpath || r.URL.RawQuery != cquery {
 		// One URL per document: the self link is always the URL a reader
 		// (or the W3C validator) fetched, and caches keep one copy.
-		w.Header().Set("Cache-Control", h.cacheControl())
+		w.Header()["Cache-Control"] = h.hdrCacheControl
 		http.Redirect(w, r, doc.SelfURL(), http.StatusMovedPermanently)
 		return
 	}
-	ck := cacheKey{view: v.Key, format: format, page: page, limit: limit}
-	rendered, ok := h.cache.get(ck, v)
-	if !ok {
-		var buf bytes.Buffer
-		if err := doc.Render(&buf); err != nil {
-			h.log.Error("rendering a feed", "path", r.URL.Path, "err", err)
-			httpError(w, http.StatusInternalServerError, "internal error rendering the feed")
-			return
-		}
-		rendered = NewRendered(buf.Bytes(), format.ContentType(), doc.LastModified())
-		if len(h.site.Hubs) > 0 {
-			// WebSub discovery (W3C WebSub 4): the hubs and the topic URL.
-			links := make([]string, 0, len(h.site.Hubs)+1)
-			for _, hub := range h.site.Hubs {
-				links = append(links, "<"+hub+`>; rel="hub"`)
-			}
-			rendered.Link = strings.Join(append(links, "<"+doc.SelfURL()+`>; rel="self"`), ", ")
-		}
-		h.cache.put(ck, v, rendered)
+	var buf bytes.Buffer
+	if err := doc.Render(&buf); err != nil {
+		h.log.Error("rendering a feed", "path", r.URL.Path, "err", err)
+		httpError(w, http.StatusInternalServerError, "internal error rendering the feed")
+		return
 	}
+	rendered := NewRendered(buf.Bytes(), format.ContentType(), doc.LastModified())
+	rendered.CanonicalPath, rendered.CanonicalQuery = cpath, cquery
+	if len(h.site.Hubs) > 0 {
+		// WebSub discovery (W3C WebSub 4): the hubs and the topic URL.
+		links := make([]string, 0, len(h.site.Hubs)+1)
+		for _, hub := range h.site.Hubs {
+			links = append(links, "<"+hub+`>; rel="hub"`)
+		}
+		rendered.Link = strings.Join(append(links, "<"+doc.SelfURL()+`>; rel="self"`), ", ")
+	}
+	h.cache.put(ck, v, rendered)
 	h.serve(w, r, rendered)
 }
 
 // Cache returns the handler's render cache, for its counters.
 func (h *Handler) Cache() *Cache { return h.cache }
 
+// Header values shared by every response: set by assigning the slices,
+// which no one modifies, rather than by Header.Set, which allocates.
+var (
+	hdrVary    = []string{"Accept-Encoding"}
+	hdrNosniff = []string{"nosniff"}
+)
+
 // serve writes a rendered document in the coding the client prefers, or
-// 304 when it already has any representation of it. Preconditions other
-// than a matching If-None-Match, HEAD and ranges are left to
-// http.ServeContent, which implements RFC 9110.
+// 304 when it already has any representation of it. Plain GETs and HEADs,
+// and those with If-None-Match or If-Modified-Since, are answered here
+// from values made once per document; requests with other preconditions
+// or a range go through http.ServeContent, which implements all of
+// RFC 9110.
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, doc *Rendered) {
 	coding := negotiate(r.Header.Get("Accept-Encoding"))
-	body, etag := doc.Encoded(coding)
+	enc := doc.encoding(coding)
+	ctype, lastMod, link := doc.headers()
 	hdr := w.Header()
-	hdr.Set("Content-Type", doc.ContentType)
-	hdr.Set("ETag", etag)
-	hdr.Set("Vary", "Accept-Encoding")
-	hdr.Set("Cache-Control", h.cacheControl())
-	hdr.Set("X-Content-Type-Options", "nosniff")
-	if coding != "" {
-		hdr.Set("Content-Encoding", coding)
+	hdr["Content-Type"] = ctype
+	hdr["Etag"] = enc.hdrETag
+	hdr["Vary"] = hdrVary
+	hdr["Cache-Control"] = h.hdrCacheControl
+	hdr["X-Content-Type-Options"] = hdrNosniff
+	if enc.hdrCoding != nil {
+		hdr["Content-Encoding"] = enc.hdrCoding
 	}
-	if doc.Link != "" {
-		hdr.Set("Link", doc.Link)
+	if link != nil {
+		hdr["Link"] = link
+	}
+	if lastMod != nil {
+		hdr["Last-Modified"] = lastMod
 	}
 	// A client holding the identity representation, asking now with gzip
 	// accepted, has the document: any of its tags is a match.
-	if inm := r.Header.Get("If-None-Match"); inm != "" && doc.Matches(inm) {
-		if !doc.LastModified.IsZero() {
-			hdr.Set("Last-Modified", doc.LastModified.UTC().Format(http.TimeFormat))
+	inm := r.Header.Get("If-None-Match")
+	notModified := inm != "" && doc.Matches(inm)
+	simple := r.Header.Get("Range") == "" && r.Header.Get("If-Match") == "" &&
+		r.Header.Get("If-Unmodified-Since") == "" && r.Header.Get("If-Range") == ""
+	if !notModified && simple && inm == "" && lastMod != nil {
+		// RFC 9110 13.1.3: If-Modified-Since only without If-None-Match.
+		if ims := r.Header.Get("If-Modified-Since"); ims != "" {
+			if t, err := http.ParseTime(ims); err == nil && !doc.LastModified.Truncate(time.Second).After(t) {
+				notModified = true
+			}
 		}
-		hdr.Del("Content-Type")
-		hdr.Del("Content-Encoding")
+	}
+	if notModified {
+		delete(hdr, "Content-Type")
+		delete(hdr, "Content-Encoding")
 		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	if simple {
+		hdr["Content-Length"] = enc.hdrLength
+		w.WriteHeader(http.StatusOK)
+		if r.Method != http.MethodHead {
+			_, _ = w.Write(enc.body)
+		}
 		return
 	}
 	if coding != "" {
 		// ServeContent leaves Content-Length out when a coding is set (it
 		// expects compression on the fly); these bytes are made already.
 		// Ranges of a compressed body are not offered.
-		hdr.Set("Content-Length", strconv.Itoa(len(body)))
+		hdr["Content-Length"] = enc.hdrLength
 		if r.Header.Get("Range") != "" {
 			r = r.Clone(r.Context())
 			r.Header.Del("Range")
 		}
 	}
-	http.ServeContent(w, r, "", doc.LastModified, bytes.NewReader(body))
+	http.ServeContent(w, r, "", doc.LastModified, bytes.NewReader(enc.body))
 }
 
 // maxPage bounds `page` so that page*limit cannot overflow.
@@ -303,8 +363,4 @@ func intParam(q url.Values, name string, def, max int) (int, error) {
 		return 0, bad
 	}
 	return n, nil
-}
-
-func (h *Handler) cacheControl() string {
-	return "public, max-age=" + strconv.Itoa(int(h.site.MaxAge/time.Second))
 }

@@ -31,14 +31,14 @@ func TestRoutes(t *testing.T) {
 	}{
 		{"GET", "/rss.xml", 200, rss, "<rss"},
 		{"GET", "/atom.xml", 200, atom, "<feed"},
-		{"GET", "/feed.json", 200, js, `"version": "https://jsonfeed.org/version/1.1"`},
+		{"GET", "/feed.json", 200, js, `"version":"https://jsonfeed.org/version/1.1"`},
 		{"GET", "/category/national/rss.xml", 200, rss, "National News"},
 		{"GET", "/category/real-estate/atom.xml", 200, atom, "Real Estate"},
 		{"GET", "/category/%E1%9E%87%E1%9E%B6%E1%9E%8F%E1%9E%B7/rss.xml", 200, rss, "ជាតិ"}, // percent-encoded Khmer
 		{"GET", "/category/ជាតិ/rss.xml", 200, rss, "ជាតិ"},
 		{"GET", "/language/km/rss.xml", 200, rss, "<language>km</language>"},
 		{"GET", "/language/zh-hant/atom.xml", 200, atom, `xml:lang="zh-Hant"`},
-		{"GET", "/language/en-us/feed.json", 200, js, `"language": "en-US"`},
+		{"GET", "/language/en-us/feed.json", 200, js, `"language":"en-US"`},
 		{"GET", "/language/km/category/business/rss.xml", 200, rss, "Business (ខ្មែរ)"},
 		{"GET", "/language/en/category/national/atom.xml", 200, atom, "T-001"},
 		{"GET", "/rss.xml?limit=2", 200, rss, "limit=2&amp;page=3"},
@@ -248,7 +248,7 @@ func TestNotReady(t *testing.T) {
 	}
 	// An empty feed still has "items" (JSON Feed requires it) and valid dates.
 	_, body := fetch(t, "GET", srv.URL+"/feed.json", nil)
-	if !strings.Contains(string(body), `"items": []`) {
+	if !strings.Contains(string(body), `"items":[]`) {
 		t.Errorf("empty JSON Feed without items: %s", body)
 	}
 	_, body = fetch(t, "GET", srv.URL+"/atom.xml", nil)
@@ -271,6 +271,28 @@ func TestIndexPage(t *testing.T) {
 	for _, want := range []string{"<title>Test Post &amp; Co — feeds</title>", `<td class="n">5</td>`, "2024-03-01", "National News", `name="viewport"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("index page lacks %q", want)
+		}
+	}
+}
+
+// TestUncleanPaths: paths with dot segments or doubled slashes are
+// redirected to their clean form by the router, feeds included.
+func TestUncleanPaths(t *testing.T) {
+	srv := fixtureServer(t)
+	for path, want := range map[string]string{
+		"/language/../rss.xml":          "/rss.xml",
+		"/category/national/./atom.xml": "/category/national/atom.xml",
+		"/category//atom.xml":           "/category/atom.xml",
+	} {
+		req, _ := http.NewRequest("GET", srv.URL, nil)
+		req.URL.Opaque = path // sent as it is, not cleaned by the client
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != want {
+			t.Errorf("%s: %d to %q, want 301 to %q", path, resp.StatusCode, resp.Header.Get("Location"), want)
 		}
 	}
 }

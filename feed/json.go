@@ -25,7 +25,10 @@ type jsonItem struct {
 }
 
 func (d *Document) renderJSON(w io.Writer) error {
-	f := d.gorillaFeed()
+	f, err := d.gorillaFeed()
+	if err != nil {
+		return err
+	}
 	jf := (&feeds.JSON{Feed: f}).JSONFeed()
 	jf.Language = d.Language()
 	jf.FeedUrl = d.SelfURL()
@@ -56,7 +59,7 @@ func (d *Document) renderJSON(w io.Writer) error {
 	// encoding/json's default escapes <, > and & as \u003c, \u003e and
 	// \u0026: the same text to every JSON reader, and a "</script>" in a post
 	// cannot end a <script> element that a page inlines the feed in.
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	// Compact, not indented: indenting took three quarters of the time of
+	// a 50-item page, for whitespace no reader needs.
+	return json.NewEncoder(w).Encode(out)
 }

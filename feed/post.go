@@ -19,12 +19,15 @@ import (
 // Post is one article, parsed and ready for every feed it belongs to. A Post
 // is never changed once parsed: an edit makes a new one.
 type Post struct {
-	Path      string // relative to the posts directory, "/"-separated
-	ID        string // the `code`, or derived from Path when there is none
-	HasCode   bool
-	Title     string // plain text
-	Summary   string // plain text
-	Content   string // HTML, with absolute URLs
+	Path    string // relative to the posts directory, "/"-separated
+	ID      string // the `code`, or derived from Path when there is none
+	HasCode bool
+	Title   string // plain text
+	Summary string // plain text
+	// Content is the body as HTML, with absolute URLs, when it is kept in
+	// memory; with a BodyStore it is "" and HTML reads it from there.
+	Content   string
+	body      *Body
 	Link      string // absolute URL
 	Image     string // absolute URL, or ""
 	ImageType string // MIME type guessed from Image's extension
@@ -57,6 +60,12 @@ type ParseOptions struct {
 	Location *time.Location // zone of dates written without one
 	Language string         // language of posts without `language`
 	MaxSize  int            // larger files are bad posts; 0 means DefaultMaxSize
+	// Bodies, when set, keeps rendered bodies out of memory.
+	Bodies *BodyStore
+	// DeferBodies leaves the Markdown of posts with a description to be
+	// rendered when first needed, from the file (Bodies required): a
+	// start-up scan of a large archive then reads only what feeds list.
+	DeferBodies bool
 }
 
 // DefaultMaxSize is the largest post accepted unless configured otherwise.
@@ -95,6 +104,7 @@ func Parse(relPath string, data []byte, modTime time.Time, opt ParseOptions) (*P
 		off := firstInvalidUTF8(data)
 		return bad(1+bytes.Count(data[:off], []byte("\n")), "not UTF-8 (invalid byte at offset %d)", off)
 	}
+	fileLen := len(data)
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	front, body, bodyLine, ok := splitFrontMatter(data)
 	if !ok {
@@ -277,22 +287,64 @@ func Parse(relPath string, data []byte, modTime time.Time, opt ParseOptions) (*P
 		}
 		p.Summary = plainText(s)
 	}
+	if opt.Bodies != nil && opt.DeferBodies && p.Summary != "" {
+		p.body = opt.Bodies.Defer(body, fileLen-len(body))
+		return p, nil
+	}
 	content, plain, err := renderMarkdown(body, link, p.Summary == "")
 	if err != nil {
 		return bad(bodyLine, "markdown: %v", err)
 	}
-	p.Content = strings.TrimSpace(XMLSafe(content))
 	if p.Summary == "" {
 		p.Summary = truncateWords(plain, 300)
 	}
 	if p.Summary == "" {
 		p.Summary = p.Title
 	}
-	if p.Content == "" {
-		p.Content = "<p>" + html.EscapeString(p.Summary) + "</p>"
+	p.Content = finishBody(content, p.Summary)
+	if opt.Bodies != nil {
+		if b, err := opt.Bodies.Put([]byte(p.Content)); err == nil {
+			p.Content, p.body = "", b
+		}
 	}
 	return p, nil
 }
+
+// renderBody renders a post's Markdown body as its item content.
+func renderBody(md []byte, link *url.URL, summary string) (string, error) {
+	content, _, err := renderMarkdown(md, link, false)
+	if err != nil {
+		return "", err
+	}
+	return finishBody(content, summary), nil
+}
+
+// finishBody makes rendered HTML safe for XML; an empty body gives the
+// summary as one paragraph, so that every item has content.
+func finishBody(content, summary string) string {
+	content = strings.TrimSpace(XMLSafe(content))
+	if content == "" {
+		return summaryParagraph(summary)
+	}
+	return content
+}
+
+func summaryParagraph(summary string) string {
+	return "<p>" + html.EscapeString(summary) + "</p>"
+}
+
+// HTML is the post's body as HTML, read from its BodyStore if it is kept
+// in one.
+func (p *Post) HTML() (string, error) {
+	if p.body == nil {
+		return p.Content, nil
+	}
+	return p.body.html(p)
+}
+
+// StoredBody is the post's body in a BodyStore, or nil when it is in
+// memory.
+func (p *Post) StoredBody() *Body { return p.body }
 
 func hasCategory(cs []Category, slug string) bool {
 	for _, c := range cs {

@@ -10,7 +10,9 @@ import (
 )
 
 // BenchmarkParse: one post of the real archive's size (the sample post,
-// 4.4 KB) from its bytes to a feed.Post.
+// 4.4 KB) from its bytes to a feed.Post: rendered and kept in memory, as
+// feedd check does; rendered into a body store, as a change is read; and
+// deferred, as the start-up scan reads it (front matter only).
 //
 //	go test ./feed -run '^$' -bench Parse -benchmem
 func BenchmarkParse(b *testing.B) {
@@ -18,12 +20,22 @@ func BenchmarkParse(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	opt := testParseOptions()
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := feed.Parse("000_9998e3ab84582ced.md", data, time.Time{}, opt); err != nil {
-			b.Fatal(err)
-		}
+	store := newStore(b, feed.BodyStoreOptions{})
+	for _, bc := range []struct {
+		name        string
+		bodies      *feed.BodyStore
+		deferBodies bool
+	}{{"memory", nil, false}, {"stored", store, false}, {"deferred", store, true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			opt := testParseOptions()
+			opt.Bodies, opt.DeferBodies = bc.bodies, bc.deferBodies
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := feed.Parse("000_9998e3ab84582ced.md", data, time.Time{}, opt); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -131,8 +131,18 @@ func (d *Document) query(page int) string {
 // Canonical reports whether a request for path (decoded) and rawQuery
 // names the document by its canonical URL.
 func (d *Document) Canonical(path, rawQuery string) bool {
-	decoded, err := url.PathUnescape(d.View.Key.Path(d.Format))
-	return err == nil && path == decoded && rawQuery == d.query(d.Page)
+	cpath, cquery := d.CanonicalParts()
+	return path == cpath && rawQuery == cquery
+}
+
+// CanonicalParts are the document's canonical path (decoded, as a request's
+// URL.Path holds it) and query.
+func (d *Document) CanonicalParts() (path, query string) {
+	path, err := url.PathUnescape(d.View.Key.Path(d.Format))
+	if err != nil {
+		path = "" // cannot happen: the path is escaped from a view key
+	}
+	return path, d.query(d.Page)
 }
 
 // SelfURL is the document's own canonical URL.

@@ -79,7 +79,10 @@ var htmlTextEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;"
 func newRSSDescription(s string) rssText { return newRSSText(htmlTextEscaper.Replace(s)) }
 
 func (d *Document) renderRSS(w io.Writer) error {
-	f := d.gorillaFeed()
+	f, err := d.gorillaFeed()
+	if err != nil {
+		return err
+	}
 	ch := (&feeds.Rss{Feed: f}).RssFeed()
 	ch.Language = d.Language()
 	ch.ManagingEditor = "" // RSS wants an email here; the feed author is on Atom and JSON

@@ -2,27 +2,42 @@ package feed_test
 
 import (
 	"fmt"
+
+	"github.com/feedd/feedd/bench/corpus"
 	"testing"
 	"time"
 
 	"github.com/feedd/feedd/feed"
 )
 
-// benchPosts makes n parsed posts over several years, in eight categories
-// and three languages.
-func benchPosts(n int) []*feed.Post {
-	cats := []string{"national", "business", "world", "sport", "lifestyle", "opinion", "tech", "real-estate"}
-	langs := []string{"en", "km", "zh"}
+// benchPosts makes n posts over several years from the generated corpus
+// (bench/corpus: 4-5 KB bodies, eight categories of skewed sizes, en, km
+// and zh). 1,000 distinct posts are parsed, their bodies kept in store (in
+// memory if nil); the rest are copies of them under other paths, ids and
+// dates, sharing their bodies.
+func benchPosts(tb testing.TB, n int, store *feed.BodyStore) []*feed.Post {
+	tb.Helper()
+	const distinct = 1000
+	opt := testParseOptions()
+	opt.Bodies = store
+	src := make([]*feed.Post, min(n, distinct))
+	for i := range src {
+		rel, data := corpus.Post(1, i, distinct)
+		p, err := feed.Parse(rel, data, time.Time{}, opt)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		src[i] = p
+	}
 	start := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 	posts := make([]*feed.Post, n)
 	for i := range posts {
+		p := *src[i%len(src)]
 		d := start.Add(time.Duration(i) * 17 * time.Minute)
-		posts[i] = &feed.Post{
-			Path: fmt.Sprintf("%s/p%07d.md", d.Format("2006/01"), i), ID: fmt.Sprintf("P%07d", i),
-			Title: "Post", Summary: "Summary", Content: "<p>Body</p>", Link: "https://example.com/p",
-			Categories: []feed.Category{{Slug: cats[(i*7)%len(cats)], Name: cats[(i*7)%len(cats)]}},
-			Language:   langs[i%len(langs)], Date: d, Updated: d,
-		}
+		p.Path = fmt.Sprintf("%s/p%07d.md", d.Format("2006/01"), i)
+		p.ID = fmt.Sprintf("P%07d", i)
+		p.Date, p.Updated = d, d
+		posts[i] = &p
 	}
 	return posts
 }
@@ -35,7 +50,7 @@ func BenchmarkApply(b *testing.B) {
 	const n = 100000
 	for _, batch := range []int{1, 100} {
 		b.Run(fmt.Sprintf("posts=%d/batch=%d", n, batch), func(b *testing.B) {
-			posts := benchPosts(n)
+			posts := benchPosts(b, n, nil)
 			set := feed.NewSet(feed.SetOptions{Now: func() time.Time { return fixedNow }})
 			set.Apply(posts, nil)
 			b.ReportAllocs()

@@ -6,6 +6,7 @@ package metrics
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/feedd/feedd/feed"
@@ -16,12 +17,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Sources are what the metrics read. Watcher and Publisher may be nil.
+// Sources are what the metrics read. All but Set may be nil.
 type Sources struct {
 	Set       *feed.Set
 	Cache     *feed.Cache
 	Watcher   *watcher.Watcher
 	Publisher *websub.Publisher
+	Bodies    *feed.BodyStore
 }
 
 // Metrics holds feedd's Prometheus registry and the metrics that are
@@ -32,6 +34,21 @@ type Metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	reloads  prometheus.Histogram
+
+	// The children of requests and latency by route and status, looked up
+	// once: labels are hashed and the status formatted at each request
+	// otherwise.
+	byRoute sync.Map // requestLabels -> *requestObservers
+}
+
+type requestLabels struct {
+	route  string
+	status int
+}
+
+type requestObservers struct {
+	count   prometheus.Counter
+	latency prometheus.Observer
 }
 
 // requestBuckets suit a service that answers from memory in microseconds.
@@ -100,6 +117,16 @@ func New(src *Sources) *Metrics {
 				func() float64 { return float64(w.Stats().Overflows) }),
 		)
 	}
+	if b := src.Bodies; b != nil {
+		reg.MustRegister(
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "feedd_body_store_live_bytes", Help: "Bytes of post bodies in use, kept in files out of memory."},
+				func() float64 { return float64(b.Stats().Live) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "feedd_body_store_file_bytes", Help: "Bytes in the body store's files, dead bodies included."},
+				func() float64 { return float64(b.Stats().Total) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "feedd_body_store_compactions_total", Help: "Compactions of the body store."},
+				func() float64 { return float64(b.Stats().Compacted) }),
+		)
+	}
 	if p := src.Publisher; p != nil {
 		reg.MustRegister(
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "feedd_websub_pings_sent_total", Help: "WebSub publish pings a hub accepted."},
@@ -120,8 +147,17 @@ func (m *Metrics) Handler() http.Handler {
 
 // ObserveRequest counts a request by route name and status, and its time.
 func (m *Metrics) ObserveRequest(route string, status int, took time.Duration) {
-	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(route).Observe(took.Seconds())
+	k := requestLabels{route, status}
+	o, ok := m.byRoute.Load(k)
+	if !ok {
+		o, _ = m.byRoute.LoadOrStore(k, &requestObservers{
+			count:   m.requests.WithLabelValues(route, strconv.Itoa(status)),
+			latency: m.latency.WithLabelValues(route),
+		})
+	}
+	obs := o.(*requestObservers)
+	obs.count.Inc()
+	obs.latency.Observe(took.Seconds())
 }
 
 // ObserveReload records a batch of changes applied.

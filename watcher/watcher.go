@@ -86,6 +86,10 @@ type Watcher struct {
 	pending map[string]time.Time // changed relative paths -> when first seen
 	full    bool                 // a full rescan is due
 	missing bool                 // the posts directory is gone; serving the last snapshot
+	// deferBodies: the first scan leaves bodies to render later (see
+	// feed.ParseOptions.DeferBodies); fill renders them in the background.
+	deferBodies bool
+	fill        func(posts []*feed.Post)
 
 	batches, fullScans, overflows, held, bad, lostN atomic.Uint64
 	badNow                                          atomic.Int64
@@ -112,8 +116,10 @@ func New(set *feed.Set, opt Options) *Watcher {
 	if err != nil {
 		abs = opt.Dir
 	}
+	deferBodies := opt.Parse.DeferBodies && opt.Parse.Bodies != nil
+	opt.Parse.DeferBodies = false
 	return &Watcher{
-		opt: opt, set: set, log: opt.Logger,
+		opt: opt, set: set, log: opt.Logger, deferBodies: deferBodies,
 		files: map[string]*fileState{}, dirs: map[string]string{}, dirRel: map[string]string{},
 		pending: map[string]time.Time{},
 		parent:  filepath.Dir(abs), base: filepath.Base(abs),
@@ -137,6 +143,13 @@ func (w *Watcher) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	wg.Go(func() { publishDue(ctx, w.set) })
+	w.fill = func(posts []*feed.Post) {
+		wg.Go(func() {
+			start := time.Now()
+			n := w.opt.Parse.Bodies.Fill(ctx, posts)
+			w.log.Info("post bodies rendered", "bodies", n, "took", time.Since(start).Round(time.Millisecond).String())
+		})
+	}
 
 	var events <-chan fsnotify.Event
 	var errs <-chan error
@@ -385,12 +398,13 @@ type readResult struct {
 
 // readAll reads and parses files on every core, results in the files'
 // order; with checkBusy, files still being written are not read. It
-// touches no watcher state.
+// touches no watcher state. It runs more readers than cores, so that
+// reads from a disk (a cold start) overlap with parsing.
 func readAll(files []File, opt feed.ParseOptions, checkBusy bool) []readResult {
 	out := make([]readResult, len(files))
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), max(1, len(files))) {
+	for range min(max(2*runtime.GOMAXPROCS(0), 8), max(1, len(files))) {
 		wg.Go(func() {
 			for i := range next {
 				r := &out[i]
@@ -541,7 +555,13 @@ func (w *Watcher) rescan(reason string) {
 		}
 		changed = append(changed, f)
 	}
-	for i, r := range readAll(changed, w.opt.Parse, true) {
+	opt := w.opt.Parse
+	// Only a scan that knows no file yet defers bodies: a body must be
+	// copied before its file can change, for a post saved broken keeps
+	// its last good version.
+	deferred := w.deferBodies && len(w.files) == 0 && w.fill != nil
+	opt.DeferBodies = deferred
+	for i, r := range readAll(changed, opt, true) {
 		w.take(changed[i], time.Time{}, r, b)
 	}
 	for known := range w.files {
@@ -550,6 +570,12 @@ func (w *Watcher) rescan(reason string) {
 		}
 	}
 	w.apply(b)
+	if deferred && len(b.upserts) > 0 {
+		// Newest first: the bodies readers ask for first.
+		posts := slices.Clone(b.upserts)
+		slices.SortFunc(posts, func(a, b *feed.Post) int { return b.Date.Compare(a.Date) })
+		w.fill(posts)
+	}
 }
 
 // lost handles a posts directory that cannot be found: the last snapshot

@@ -227,8 +227,8 @@ func TestSlowWriteAndHalfValidSave(t *testing.T) {
 	}
 	must(t, f.Close())
 	snap := h.waitFor("the new version", has("S=new"))
-	if !strings.Contains(snap.Posts[0].Content, strings.Repeat("More text. ", 49)+"More text.") {
-		t.Errorf("the new version is truncated: %q", snap.Posts[0].Content)
+	if body, _ := snap.Posts[0].HTML(); !strings.Contains(body, strings.Repeat("More text. ", 49)+"More text.") {
+		t.Errorf("the new version is truncated: %q", body)
 	}
 
 	// Saved with a YAML error: the last good version stays.
@@ -396,5 +396,50 @@ func TestLogs(t *testing.T) {
 	bad := h.waitLog("the bad post's line", func(l map[string]any) bool { return l["msg"] == "bad post left out" })
 	if bad["level"] != "WARN" || bad["err"] != "bad.md:1: missing date" {
 		t.Errorf("bad post log line: %v", bad)
+	}
+}
+
+// TestDeferredBodies: as feedd serve runs it, the first scan leaves bodies
+// in the files and renders them into the body store in the background;
+// later versions are stored as they are read, so a post saved broken keeps
+// its last good body even once the file no longer has it.
+func TestDeferredBodies(t *testing.T) {
+	dir := newPostsDir(t)
+	const n = 30
+	for i := range n {
+		write(t, filepath.Join(dir, fmt.Sprintf("p%02d.md", i)),
+			strings.Replace(postFile(fmt.Sprintf("P%02d", i), fmt.Sprintf("title %d", i)), "---\nBody", "description: Summary.\n---\nBody", 1))
+	}
+	store, err := feed.NewBodyStore(feed.BodyStoreOptions{Dir: t.TempDir(), Source: dir})
+	must(t, err)
+	h := startWatcher(t, dir, events, func(o *watcher.Options) { o.Parse.Bodies, o.Parse.DeferBodies = store, true })
+	h.waitLog("the background rendering", func(l map[string]any) bool {
+		return l["msg"] == "post bodies rendered" && l["bodies"] == float64(n)
+	})
+	for _, p := range h.set.Current().Posts {
+		body, err := p.HTML()
+		if p.StoredBody() == nil || p.StoredBody().Deferred() || err != nil || body != "<p>Body of "+p.Title+".</p>" {
+			t.Fatalf("%s: stored %v, body %q, %v", p.Path, p.StoredBody() != nil && !p.StoredBody().Deferred(), body, err)
+		}
+	}
+
+	post := filepath.Join(dir, "p07.md")
+	writeAtomic(t, post, postFile("P07", "edited"))
+	snap := h.waitFor("the edit", func(s *feed.Snapshot) bool { return titles(s)["P07"] == "edited" })
+	bad := h.w.Stats().Bad
+	write(t, post, "---\ncode: P07\ntitle: [broken\n---\n")
+	h.waitStats("the broken save to be read", func(s watcher.Stats) bool { return s.Bad > bad })
+	for _, p := range snap.Posts {
+		if p.ID == "P07" {
+			if p.StoredBody().Deferred() {
+				t.Error("a post read after the start is deferred")
+			}
+			if body, err := p.HTML(); body != "<p>Body of edited.</p>" || err != nil {
+				t.Errorf("the last good version's body after a broken save: %q, %v", body, err)
+			}
+		}
+	}
+	if titles(h.set.Current())["P07"] != "edited" {
+		t.Error("the last good version is gone")
 	}
 }

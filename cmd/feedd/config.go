@@ -36,6 +36,7 @@ type fileConfig struct {
 		MaxLimit *int      `yaml:"max_limit"`
 		MaxAge   *duration `yaml:"max_age"`
 		CacheMB  *int      `yaml:"cache_mb"`
+		BodyDir  *string   `yaml:"body_dir"`
 	} `yaml:"feed"`
 	WebSub struct {
 		Hubs []string `yaml:"hubs"`
@@ -77,6 +78,9 @@ type Config struct {
 	Debounce time.Duration
 	Rescan   time.Duration
 	Poll     bool
+	// BodyDir is where rendered bodies are kept out of memory ("" for the
+	// system's temporary directory, "memory" to keep them in memory).
+	BodyDir string
 	// PollInterval is how often the posts are rescanned in polling mode.
 	PollInterval time.Duration
 }
@@ -228,6 +232,12 @@ func loadConfig(s settings) (*Config, error) {
 			return nil, usagef("%s: must be at least 1, not %d", where("feed", "cache_mb"), *p)
 		}
 		site.CacheBytes = int64(*p) << 20
+	}
+	if p := fc.Feed.BodyDir; p != nil {
+		if *p == "" {
+			return nil, usagef("%s: must be a directory or \"memory\"", where("feed", "body_dir"))
+		}
+		c.BodyDir = *p
 	}
 	for i, h := range fc.WebSub.Hubs {
 		if _, err := absoluteHTTP(h); err != nil {

@@ -119,9 +119,29 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	set := feed.NewSet(feed.SetOptions{Logger: log})
+	bodies := openBodyStore(cfg, log)
+	cfg.Parse.Bodies, cfg.Parse.DeferBodies = bodies, true
+	set := feed.NewSet(feed.SetOptions{Logger: log, Bodies: bodies})
+	if gcTuned(os.Getenv) {
+		ready := make(chan struct{})
+		go func() {
+			for {
+				snap, changed := set.Changed()
+				if snap != nil {
+					close(ready)
+					return
+				}
+				select {
+				case <-changed:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+		go tuneGC(ctx, ready)
+	}
 	handler := feed.NewHandler(&cfg.Site, set, log)
-	src := &metrics.Sources{Set: set, Cache: handler.Cache()}
+	src := &metrics.Sources{Set: set, Cache: handler.Cache(), Bodies: bodies}
 	var m *metrics.Metrics
 	w := watcher.New(set, watcher.Options{
 		Dir: cfg.Posts, Parse: cfg.Parse, Debounce: cfg.Debounce, Rescan: cfg.Rescan,
@@ -177,6 +197,21 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// openBodyStore opens the store that keeps rendered bodies out of memory,
+// or returns nil (bodies in memory) when feed.body_dir is "memory" or no
+// file can be made there, which is logged: feedd still serves.
+func openBodyStore(cfg *Config, log *slog.Logger) *feed.BodyStore {
+	if cfg.BodyDir == "memory" {
+		return nil
+	}
+	bodies, err := feed.NewBodyStore(feed.BodyStoreOptions{Dir: cfg.BodyDir, Source: cfg.Posts, Logger: log})
+	if err != nil {
+		log.Warn("post bodies are kept in memory", "err", err)
+		return nil
+	}
+	return bodies
 }
 
 // check parses every post and prints each problem: exit 1 if any post is bad.

@@ -69,6 +69,7 @@ func TestBadInvocations(t *testing.T) {
 		{"config timezone", []string{"-posts", posts, "-config", cfg("z.yaml", "site:\n  timezone: Mars/Olympus\n")}, nil, `z.yaml:2: site.timezone: unknown time zone "Mars/Olympus"`},
 		{"config duration", []string{"-posts", posts, "-config", cfg("d.yaml", "feed:\n  max_age: soon\n")}, nil, `line 2: want a duration such as 300s or 5m, not "soon"`},
 		{"config hub", []string{"-posts", posts, "-config", cfg("h.yaml", "websub:\n  hubs: [\"not a url\"]\n")}, nil, "websub.hubs[0]"},
+		{"empty body_dir", []string{"-posts", posts, "-config", cfg("e.yaml", "feed:\n  body_dir: \"\"\n")}, nil, `e.yaml:2: feed.body_dir: must be a directory or "memory"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -413,6 +414,29 @@ func TestReplicasIdentical(t *testing.T) {
 			if codeA != codeB || tagA != tagB || !bytes.Equal(bodyA, bodyB) {
 				t.Errorf("%s (%s): %d %s (%d bytes) from one replica, %d %s (%d bytes) from the other", p, coding, codeA, tagA, len(bodyA), codeB, tagB, len(bodyB))
 			}
+		}
+	}
+}
+
+// TestGCBudget: feedd leaves the collector alone when GOGC or GOMEMLIMIT is
+// set, and its memory limit always leaves room above the live heap (at
+// least 48 MiB, and 40 % more at 100,000 posts' 145 MB).
+func TestGCBudget(t *testing.T) {
+	for env, want := range map[string]bool{"": true, "GOGC": false, "GOMEMLIMIT": false} {
+		got := gcTuned(func(k string) string {
+			if k == env {
+				return "100"
+			}
+			return ""
+		})
+		if got != want {
+			t.Errorf("with %q set: tuned %v, want %v", env, got, want)
+		}
+	}
+	for _, live := range []uint64{0, 20 << 20, 145 << 20, 2 << 30} {
+		limit := gcLimit(live)
+		if limit < int64(live)+48<<20 || (live >= 145<<20 && float64(limit) < 1.4*float64(live)) {
+			t.Errorf("live heap %d MiB: limit %d MiB leaves too little room", live>>20, limit>>20)
 		}
 	}
 }

@@ -1,0 +1,334 @@
+package feed
+
+import (
+	"context"
+	"fmt"
+	"hash/maphash"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// BodyStore keeps the rendered HTML of posts out of the heap, in temporary
+// files that are unlinked as soon as they are created: memory then holds
+// what feeds list (titles, summaries, links, dates), and a document reads
+// the bodies of its items when it is built. The operating system's page
+// cache keeps the bodies of recent posts at hand; it is not the process's
+// memory and is given back under pressure.
+//
+// A body is never changed: an edited post gets a new body. The space of
+// bodies nothing refers to any more is given back in two ways: a segment
+// file whose bodies are all unreachable is closed (and so freed) by the
+// garbage collector, and when more than half of the space is dead, Compact
+// copies the live bodies into new segments.
+type BodyStore struct {
+	dir          string
+	source       string // the posts directory, for deferred bodies
+	seed         maphash.Seed
+	segMax       int64
+	compactAbove int64
+	log          *slog.Logger
+
+	mu     sync.Mutex
+	active *segment
+
+	live       atomic.Int64 // bytes of bodies still reachable
+	total      atomic.Int64 // bytes in open segment files
+	segments   atomic.Int64 // open segment files
+	written    atomic.Int64 // bytes ever written
+	mark       atomic.Int64 // written when the last compaction ended
+	compacting atomic.Bool
+	compacted  atomic.Uint64
+	failures   atomic.Uint64
+	stale      atomic.Uint64
+}
+
+// segment is one unlinked file of bodies, written at increasing offsets.
+type segment struct {
+	f    *os.File
+	size int64 // next free offset; guarded by BodyStore.mu
+}
+
+// Body is one post's rendered HTML in a BodyStore. A deferred body is not
+// rendered yet: it knows where its Markdown is in the post's file, and a
+// hash of it, and is rendered (and stored) the first time it is read, or
+// by Fill, whichever comes first.
+type Body struct {
+	store *BodyStore
+	loc   atomic.Pointer[bodyLoc] // nil while deferred; moved by Compact
+	// Where the Markdown of a deferred body is in the post's file.
+	srcOff, srcLen int
+	srcSum         uint64
+}
+
+type bodyLoc struct {
+	seg *segment
+	off int64
+	n   int
+}
+
+// BodyStoreOptions configure a BodyStore; zero values give the defaults.
+type BodyStoreOptions struct {
+	Dir          string // where the files are made; "" for the system's temporary directory
+	Source       string // the posts directory, where deferred bodies are read from
+	SegmentSize  int64  // a new file is started past this size; default 64 MiB
+	CompactAbove int64  // dead bytes below which there is no compaction; default 64 MiB
+	Logger       *slog.Logger
+}
+
+// NewBodyStore makes a store, checking that it can create a file.
+func NewBodyStore(opt BodyStoreOptions) (*BodyStore, error) {
+	if opt.Dir == "" {
+		opt.Dir = os.TempDir()
+	}
+	if opt.SegmentSize <= 0 {
+		opt.SegmentSize = 64 << 20
+	}
+	if opt.CompactAbove <= 0 {
+		opt.CompactAbove = 64 << 20
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	s := &BodyStore{dir: opt.Dir, source: opt.Source, seed: maphash.MakeSeed(), segMax: opt.SegmentSize, compactAbove: opt.CompactAbove, log: opt.Logger}
+	seg, err := s.newSegment()
+	if err != nil {
+		return nil, err
+	}
+	s.active = seg
+	return s, nil
+}
+
+// newSegment creates and unlinks a file: it lives as long as the segment
+// is reachable, and leaves nothing behind when the process ends.
+func (s *BodyStore) newSegment() (*segment, error) {
+	f, err := os.CreateTemp(s.dir, "feedd-bodies-*")
+	if err != nil {
+		return nil, fmt.Errorf("body store: %w", err)
+	}
+	if err := os.Remove(f.Name()); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("body store: %w", err)
+	}
+	seg := &segment{f: f}
+	s.segments.Add(1)
+	runtime.AddCleanup(seg, func(f *os.File) {
+		if fi, err := f.Stat(); err == nil {
+			s.total.Add(-fi.Size())
+		}
+		s.segments.Add(-1)
+		f.Close()
+	}, f)
+	return seg, nil
+}
+
+// reserve finds room for n bytes.
+func (s *BodyStore) reserve(n int) (*bodyLoc, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.active.size > 0 && s.active.size+int64(n) > s.segMax {
+		seg, err := s.newSegment()
+		if err != nil {
+			return nil, err
+		}
+		s.active = seg
+	}
+	loc := &bodyLoc{seg: s.active, off: s.active.size, n: n}
+	s.active.size += int64(n)
+	return loc, nil
+}
+
+// write stores html at a new place.
+func (s *BodyStore) write(html []byte) (*bodyLoc, error) {
+	loc, err := s.reserve(len(html))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := loc.seg.f.WriteAt(html, loc.off); err != nil {
+		return nil, fmt.Errorf("body store: %w", err)
+	}
+	s.total.Add(int64(len(html)))
+	s.written.Add(int64(len(html)))
+	return loc, nil
+}
+
+// Put stores a body. An error (a full disk) leaves the caller to keep the
+// body in memory.
+func (s *BodyStore) Put(html []byte) (*Body, error) {
+	b := &Body{store: s}
+	if err := b.put(html); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// put writes the body's HTML and points it there, unless another reader
+// did first.
+func (b *Body) put(html []byte) error {
+	s := b.store
+	loc, err := s.write(html)
+	if err != nil {
+		if s.failures.Add(1) == 1 {
+			s.log.Error("bodies are kept in memory from now on", "err", err)
+		}
+		return err
+	}
+	if b.loc.CompareAndSwap(nil, loc) {
+		s.live.Add(int64(len(html)))
+		runtime.AddCleanup(b, func(n int64) { s.live.Add(-n) }, int64(len(html)))
+	}
+	return nil
+}
+
+// Defer makes a body to be rendered later from the Markdown md, which is
+// the part of the post's file from offset off.
+func (s *BodyStore) Defer(md []byte, off int) *Body {
+	return &Body{store: s, srcOff: off, srcLen: len(md), srcSum: maphash.Bytes(s.seed, md)}
+}
+
+// Len is the size of the stored body, 0 while it is deferred.
+func (b *Body) Len() int {
+	if loc := b.loc.Load(); loc != nil {
+		return loc.n
+	}
+	return 0
+}
+
+// Deferred says whether the body is still to be rendered.
+func (b *Body) Deferred() bool { return b.loc.Load() == nil }
+
+// stored reads the body if it is in the store. A reader holds the body's
+// place, so the segment it is in stays open while it reads, even if
+// Compact moves the body.
+func (b *Body) stored() ([]byte, bool, error) {
+	loc := b.loc.Load()
+	if loc == nil {
+		return nil, false, nil
+	}
+	buf := make([]byte, loc.n)
+	if _, err := loc.seg.f.ReadAt(buf, loc.off); err != nil {
+		return nil, true, fmt.Errorf("body store: %w", err)
+	}
+	return buf, true, nil
+}
+
+// html is p's body, rendered from its file if it was deferred. A file that
+// no longer holds the Markdown it was read with (saved again since; the
+// watcher brings the new version) gives the summary as one paragraph, and
+// is not stored.
+func (b *Body) html(p *Post) (string, error) {
+	if data, ok, err := b.stored(); ok {
+		return string(data), err
+	}
+	s := b.store
+	data, err := os.ReadFile(filepath.Join(s.source, filepath.FromSlash(p.Path)))
+	end := b.srcOff + b.srcLen
+	if err != nil || len(data) < end || maphash.Bytes(s.seed, data[b.srcOff:end]) != b.srcSum {
+		s.stale.Add(1)
+		return summaryParagraph(p.Summary), nil
+	}
+	link, _ := url.Parse(p.Link)
+	content, err := renderBody(data[b.srcOff:end], link, p.Summary)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", p.Path, err)
+	}
+	// Stored for the next reader; kept in memory if it cannot be.
+	_ = b.put([]byte(content))
+	return content, nil
+}
+
+// Fill renders and stores the deferred bodies of posts, in their order,
+// until ctx ends; it returns how many it rendered.
+func (s *BodyStore) Fill(ctx context.Context, posts []*Post) int {
+	n := 0
+	for _, p := range posts {
+		if ctx.Err() != nil {
+			break
+		}
+		if b := p.body; b != nil && b.store == s && b.Deferred() {
+			if _, err := b.html(p); err == nil {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// BodyStats are a BodyStore's counters.
+type BodyStats struct {
+	Live      int64  // bytes of bodies in use
+	Total     int64  // bytes in open files, dead bodies included
+	Files     int64  // open segment files
+	Compacted uint64 // compactions done
+	Failures  uint64 // bodies that could not be written and stayed in memory
+	Stale     uint64 // deferred bodies whose file had changed when they were read
+}
+
+// Stats reads the counters. Live and Total lag behind the garbage
+// collector: a body is dead once it has been collected.
+func (s *BodyStore) Stats() BodyStats {
+	return BodyStats{
+		Live: s.live.Load(), Total: s.total.Load(), Files: s.segments.Load(),
+		Compacted: s.compacted.Load(), Failures: s.failures.Load(), Stale: s.stale.Load(),
+	}
+}
+
+// NeedsCompaction says whether more than half of the store's space (and
+// more than CompactAbove) holds dead bodies, and as much has been written since
+// the last compaction (whose old files close only after the garbage
+// collector finds them unused).
+func (s *BodyStore) NeedsCompaction() bool {
+	if s.compacting.Load() || s.written.Load()-s.mark.Load() < s.compactAbove {
+		return false
+	}
+	total, live := s.total.Load(), s.live.Load()
+	dead := total - live
+	return dead > s.compactAbove && dead > live
+}
+
+// Compact copies the given bodies, those still in use, into new segment
+// files, so that the old files, once no reader is in them, are closed and
+// their space given back. Bodies not listed stay where they are. One
+// compaction runs at a time; a call while one runs returns false at once.
+func (s *BodyStore) Compact(bodies []*Body) (bool, error) {
+	if !s.compacting.CompareAndSwap(false, true) {
+		return false, nil
+	}
+	defer s.compacting.Store(false)
+	// Start a fresh segment, so that no old one is kept open by being the
+	// one written to.
+	seg, err := s.newSegment()
+	if err != nil {
+		return false, err
+	}
+	s.mu.Lock()
+	s.active = seg
+	s.mu.Unlock()
+	for _, b := range bodies {
+		if b == nil {
+			continue
+		}
+		data, ok, err := b.stored()
+		if err != nil {
+			return false, err
+		}
+		if !ok {
+			continue
+		}
+		loc, err := s.write(data)
+		if err != nil {
+			return false, err
+		}
+		b.loc.Store(loc)
+	}
+	s.compacted.Add(1)
+	s.mark.Store(s.written.Load())
+	// Let the collector find the old files unused now rather than at its
+	// next cycle, which a quiet server may not reach for a long time.
+	runtime.GC()
+	return true, nil
+}
