@@ -2,12 +2,12 @@ package feed
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"log/slog"
 	"net/url"
 	"os"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -27,7 +27,7 @@ import (
 // copies the live bodies into new segments.
 type BodyStore struct {
 	dir          string
-	source       string // the posts directory, for deferred bodies
+	readSource   func(path string) ([]byte, error) // a post file's bytes, for deferred bodies
 	seed         maphash.Seed
 	segMax       int64
 	compactAbove int64
@@ -73,10 +73,13 @@ type bodyLoc struct {
 
 // BodyStoreOptions configure a BodyStore; zero values give the defaults.
 type BodyStoreOptions struct {
-	Dir          string // where the files are made; "" for the system's temporary directory
-	Source       string // the posts directory, where deferred bodies are read from
-	SegmentSize  int64  // a new file is started past this size; default 64 MiB
-	CompactAbove int64  // dead bytes below which there is no compaction; default 64 MiB
+	Dir string // where the files are made; "" for the system's temporary directory
+	// ReadPost reads a post's file by its path (relative to the posts
+	// directory, "/"-separated), for deferred bodies; required for
+	// ParseOptions.DeferBodies. The watcher gives one (watcher.FileReader).
+	ReadPost     func(path string) ([]byte, error)
+	SegmentSize  int64 // a new file is started past this size; default 64 MiB
+	CompactAbove int64 // dead bytes below which there is no compaction; default 64 MiB
 	Logger       *slog.Logger
 }
 
@@ -94,7 +97,7 @@ func NewBodyStore(opt BodyStoreOptions) (*BodyStore, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	s := &BodyStore{dir: opt.Dir, source: opt.Source, seed: maphash.MakeSeed(), segMax: opt.SegmentSize, compactAbove: opt.CompactAbove, log: opt.Logger}
+	s := &BodyStore{dir: opt.Dir, readSource: opt.ReadPost, seed: maphash.MakeSeed(), segMax: opt.SegmentSize, compactAbove: opt.CompactAbove, log: opt.Logger}
 	seg, err := s.newSegment()
 	if err != nil {
 		return nil, err
@@ -225,7 +228,11 @@ func (b *Body) html(p *Post) (string, error) {
 		return string(data), err
 	}
 	s := b.store
-	data, err := os.ReadFile(filepath.Join(s.source, filepath.FromSlash(p.Path)))
+	var data []byte
+	err := errors.New("no reader of post files")
+	if s.readSource != nil {
+		data, err = s.readSource(p.Path)
+	}
 	end := b.srcOff + b.srcLen
 	if err != nil || len(data) < end || maphash.Bytes(s.seed, data[b.srcOff:end]) != b.srcSum {
 		s.stale.Add(1)
@@ -293,8 +300,9 @@ func (s *BodyStore) NeedsCompaction() bool {
 // Compact copies the given bodies, those still in use, into new segment
 // files, so that the old files, once no reader is in them, are closed and
 // their space given back. Bodies not listed stay where they are. One
-// compaction runs at a time; a call while one runs returns false at once.
-func (s *BodyStore) Compact(bodies []*Body) (bool, error) {
+// compaction runs at a time; a call while one runs returns false at once,
+// and so does one whose ctx ends (the bodies copied so far stay moved).
+func (s *BodyStore) Compact(ctx context.Context, bodies []*Body) (bool, error) {
 	if !s.compacting.CompareAndSwap(false, true) {
 		return false, nil
 	}
@@ -309,6 +317,9 @@ func (s *BodyStore) Compact(bodies []*Body) (bool, error) {
 	s.active = seg
 	s.mu.Unlock()
 	for _, b := range bodies {
+		if ctx.Err() != nil {
+			return false, nil
+		}
 		if b == nil {
 			continue
 		}

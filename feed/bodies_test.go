@@ -2,6 +2,7 @@ package feed_test
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"log/slog"
 	"os"
@@ -107,7 +108,7 @@ func TestBodyStoreSameBytes(t *testing.T) {
 			stored := testParseOptions()
 			stored.Bodies = newStore(t, feed.BodyStoreOptions{})
 			deferred := testParseOptions()
-			deferred.Bodies = newStore(t, feed.BodyStoreOptions{Source: dir})
+			deferred.Bodies = newStore(t, feed.BodyStoreOptions{ReadPost: watcher.FileReader(dir)})
 			deferred.DeferBodies = true
 			for name, opt := range map[string]feed.ParseOptions{"stored": stored, "deferred": deferred} {
 				posts := scan(opt)
@@ -149,7 +150,7 @@ func TestBodyStoreSameBytes(t *testing.T) {
 func TestBodyStoreOutlivesFiles(t *testing.T) {
 	dir := copyTree(t, "../posts")
 	opt := testParseOptions()
-	opt.Bodies = newStore(t, feed.BodyStoreOptions{Source: dir})
+	opt.Bodies = newStore(t, feed.BodyStoreOptions{ReadPost: watcher.FileReader(dir)})
 	res, err := watcher.Scan(dir, opt)
 	if err != nil {
 		t.Fatal(err)
@@ -176,7 +177,7 @@ func TestDeferredBodyOfChangedFile(t *testing.T) {
 	if err := os.WriteFile(path, []byte(orig), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	store := newStore(t, feed.BodyStoreOptions{Source: dir})
+	store := newStore(t, feed.BodyStoreOptions{ReadPost: watcher.FileReader(dir)})
 	opt := testParseOptions()
 	opt.Bodies, opt.DeferBodies = store, true
 	res, err := watcher.Scan(dir, opt)
@@ -223,13 +224,22 @@ func eventually(t *testing.T, what string, cond func() bool) {
 
 // TestBodyStoreCompaction: files whose bodies are all dead are given back
 // by themselves; when most of the store is dead bodies in files that also
-// hold live ones (most posts removed), a Set compacts it: the files shrink
+// hold live ones (most posts removed), it is compacted: the files shrink
 // to about the live bodies, and every post still reads its own body.
 func TestBodyStoreCompaction(t *testing.T) {
 	store := newStore(t, feed.BodyStoreOptions{SegmentSize: 64 << 10, CompactAbove: 256 << 10})
-	set := feed.NewSet(feed.SetOptions{Now: func() time.Time { return fixedNow }, Logger: quiet, Bodies: store})
+	set := feed.NewSet(feed.SetOptions{Now: func() time.Time { return fixedNow }, Logger: quiet})
 	opt := testParseOptions()
 	opt.Bodies = store
+	// As the watcher does after each batch.
+	apply := func(upserts []*feed.Post, removes []string) {
+		set.Apply(upserts, removes)
+		if store.NeedsCompaction() {
+			if _, err := store.Compact(context.Background(), set.StoredBodies()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	parse := func(i, version int) *feed.Post {
 		body := strings.Repeat(strconv.Itoa(i)+"/"+strconv.Itoa(version)+" ", 300) // 2 KB and more
 		text := "---\ntitle: Post " + strconv.Itoa(i) + "\ndate: 2024-01-01\n---\n" + body + "\n"
@@ -244,11 +254,11 @@ func TestBodyStoreCompaction(t *testing.T) {
 	for i := range batch {
 		batch[i] = parse(i, 0)
 	}
-	set.Apply(batch, nil)
+	apply(batch, nil)
 
 	// Edits of one post: its old versions' files die whole and close.
 	for v := 1; v <= 200; v++ {
-		set.Apply([]*feed.Post{parse(0, v)}, nil)
+		apply([]*feed.Post{parse(0, v)}, nil)
 	}
 	eventually(t, "the files of dead versions to close", func() bool {
 		s := store.Stats()
@@ -265,11 +275,11 @@ func TestBodyStoreCompaction(t *testing.T) {
 			removes = append(removes, "p"+strconv.Itoa(i)+".md")
 		}
 	}
-	set.Apply(nil, removes)
+	apply(nil, removes)
 	version := 200
 	eventually(t, "a compaction", func() bool {
 		version++
-		set.Apply([]*feed.Post{parse(0, version)}, nil)
+		apply([]*feed.Post{parse(0, version)}, nil)
 		return store.Stats().Compacted > 0
 	})
 	var live int64

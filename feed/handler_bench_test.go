@@ -14,7 +14,7 @@ import (
 // feedd serve keeps them.
 func benchHandler(b *testing.B) http.Handler {
 	store := newStore(b, feed.BodyStoreOptions{})
-	set := feed.NewSet(feed.SetOptions{Now: func() time.Time { return fixedNow }, Logger: quiet, Bodies: store})
+	set := feed.NewSet(feed.SetOptions{Now: func() time.Time { return fixedNow }, Logger: quiet})
 	set.Apply(benchPosts(b, 100000, store), nil)
 	return feed.NewHandler(testSite(), set, quiet)
 }
@@ -85,7 +85,7 @@ func (w *discardWriter) Write(p []byte) (int, error) {
 //	go test ./feed -run '^$' -bench RenderPage -benchmem
 func BenchmarkRenderPage(b *testing.B) {
 	store := newStore(b, feed.BodyStoreOptions{})
-	set := feed.NewSet(feed.SetOptions{Now: func() time.Time { return fixedNow }, Logger: quiet, Bodies: store})
+	set := feed.NewSet(feed.SetOptions{Now: func() time.Time { return fixedNow }, Logger: quiet})
 	snap := set.Apply(benchPosts(b, 100000, store), nil)
 	v, _ := snap.View(feed.ViewKey{})
 	site := testSite()

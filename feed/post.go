@@ -63,8 +63,9 @@ type ParseOptions struct {
 	// Bodies, when set, keeps rendered bodies out of memory.
 	Bodies *BodyStore
 	// DeferBodies leaves the Markdown of posts with a description to be
-	// rendered when first needed, from the file (Bodies required): a
-	// start-up scan of a large archive then reads only what feeds list.
+	// rendered when first needed, from the file (Bodies, with a ReadPost,
+	// required): a start-up scan of a large archive then reads only what
+	// feeds list.
 	DeferBodies bool
 }
 

@@ -86,7 +86,6 @@ type Set struct {
 	future   []*Post             // live posts not yet due, soonest first
 	now      func() time.Time
 	log      *slog.Logger
-	bodies   *BodyStore
 	version  uint64
 	reported map[string]bool // duplicate-code conflicts already logged
 	cur      atomic.Pointer[Snapshot]
@@ -98,9 +97,6 @@ type Set struct {
 type SetOptions struct {
 	Now    func() time.Time
 	Logger *slog.Logger
-	// Bodies is the store the posts' bodies are kept in, if any: Apply
-	// compacts it in the background when most of it is dead.
-	Bodies *BodyStore
 }
 
 // NewSet returns an empty set with no snapshot: Current is nil until the
@@ -114,7 +110,7 @@ func NewSet(opt SetOptions) *Set {
 	}
 	return &Set{
 		posts: map[string]*Post{}, ids: map[string][]string{}, live: map[string]*Post{},
-		now: opt.Now, log: opt.Logger, bodies: opt.Bodies, reported: map[string]bool{}, changed: make(chan struct{}),
+		now: opt.Now, log: opt.Logger, reported: map[string]bool{}, changed: make(chan struct{}),
 	}
 }
 
@@ -154,34 +150,21 @@ func (s *Set) Apply(upserts []*Post, removes []string) *Snapshot {
 		s.index(p)
 		touched[p.ID] = true
 	}
-	s.compactBodies()
 	return s.publish(touched)
 }
 
-// compactBodies starts compacting the body store when most of it is dead,
-// with the bodies of every post held now.
-func (s *Set) compactBodies() {
-	if s.bodies == nil || !s.bodies.NeedsCompaction() {
-		return
-	}
+// StoredBodies lists the bodies of every post held (drafts and posts not
+// due included) that are kept in a BodyStore: what a compaction keeps.
+func (s *Set) StoredBodies() []*Body {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	bodies := make([]*Body, 0, len(s.posts))
 	for _, p := range s.posts {
 		if p.body != nil {
 			bodies = append(bodies, p.body)
 		}
 	}
-	go func() {
-		start := time.Now()
-		before := s.bodies.Stats()
-		done, err := s.bodies.Compact(bodies)
-		switch {
-		case err != nil:
-			s.log.Error("compacting the body store", "err", err)
-		case done:
-			s.log.Info("body store compacted", "bodies", len(bodies), "live_bytes", before.Live,
-				"dead_bytes", before.Total-before.Live, "took", time.Since(start).Round(time.Millisecond))
-		}
-	}()
+	return bodies
 }
 
 // Refresh publishes a new snapshot of the same posts at the clock's current

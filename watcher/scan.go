@@ -240,3 +240,15 @@ func Scan(dir string, opt feed.ParseOptions) (*Result, error) {
 	}
 	return res, nil
 }
+
+// FileReader returns a function that reads a post file of dir by its
+// relative path, for a feed.BodyStore's deferred bodies. Paths that would
+// leave dir are refused.
+func FileReader(dir string) func(rel string) ([]byte, error) {
+	return func(rel string) ([]byte, error) {
+		if !filepath.IsLocal(filepath.FromSlash(rel)) {
+			return nil, fmt.Errorf("%s: not a path inside the posts directory", rel)
+		}
+		return os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
+	}
+}

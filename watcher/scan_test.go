@@ -118,3 +118,20 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestFileReader: the reader given to the body store reads post files by
+// their relative path and nothing outside the posts directory.
+func TestFileReader(t *testing.T) {
+	dir := newPostsDir(t)
+	write(t, filepath.Join(dir, "2024", "a.md"), "text")
+	write(t, filepath.Join(filepath.Dir(dir), "secret.md"), "secret")
+	read := watcher.FileReader(dir)
+	if data, err := read("2024/a.md"); err != nil || string(data) != "text" {
+		t.Errorf("2024/a.md: %q, %v", data, err)
+	}
+	for _, rel := range []string{"../secret.md", "/etc/passwd", "2024/../../secret.md"} {
+		if data, err := read(rel); err == nil {
+			t.Errorf("%s read outside the posts directory: %q", rel, data)
+		}
+	}
+}

@@ -90,6 +90,7 @@ type Watcher struct {
 	// feed.ParseOptions.DeferBodies); fill renders them in the background.
 	deferBodies bool
 	fill        func(posts []*feed.Post)
+	compact     func()
 
 	batches, fullScans, overflows, held, bad, lostN atomic.Uint64
 	badNow                                          atomic.Int64
@@ -143,6 +144,33 @@ func (w *Watcher) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	wg.Go(func() { publishDue(ctx, w.set) })
+	compacting := false // owned by Run's goroutine, like the rest
+	compactDone := make(chan struct{}, 1)
+	w.compact = func() {
+		select {
+		case <-compactDone:
+			compacting = false
+		default:
+		}
+		store := w.opt.Parse.Bodies
+		if compacting || store == nil || !store.NeedsCompaction() {
+			return
+		}
+		compacting = true
+		bodies := w.set.StoredBodies()
+		wg.Go(func() {
+			defer func() { compactDone <- struct{}{} }()
+			start, before := time.Now(), store.Stats()
+			done, err := store.Compact(ctx, bodies)
+			switch {
+			case err != nil:
+				w.log.Error("compacting the body store", "err", err)
+			case done:
+				w.log.Info("body store compacted", "bodies", len(bodies), "live_bytes", before.Live,
+					"dead_bytes", before.Total-before.Live, "took", time.Since(start).Round(time.Millisecond).String())
+			}
+		})
+	}
 	w.fill = func(posts []*feed.Post) {
 		wg.Go(func() {
 			start := time.Now()
@@ -637,6 +665,9 @@ func (w *Watcher) apply(b *batch) {
 	}
 	snap := w.set.Apply(b.upserts, b.removes)
 	w.batches.Add(1)
+	if w.compact != nil {
+		w.compact()
+	}
 	if w.opt.OnBatch != nil {
 		w.opt.OnBatch(time.Since(b.start))
 	}

@@ -410,7 +410,7 @@ func TestDeferredBodies(t *testing.T) {
 		write(t, filepath.Join(dir, fmt.Sprintf("p%02d.md", i)),
 			strings.Replace(postFile(fmt.Sprintf("P%02d", i), fmt.Sprintf("title %d", i)), "---\nBody", "description: Summary.\n---\nBody", 1))
 	}
-	store, err := feed.NewBodyStore(feed.BodyStoreOptions{Dir: t.TempDir(), Source: dir})
+	store, err := feed.NewBodyStore(feed.BodyStoreOptions{Dir: t.TempDir(), ReadPost: watcher.FileReader(dir)})
 	must(t, err)
 	h := startWatcher(t, dir, events, func(o *watcher.Options) { o.Parse.Bodies, o.Parse.DeferBodies = store, true })
 	h.waitLog("the background rendering", func(l map[string]any) bool {

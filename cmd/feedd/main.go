@@ -121,7 +121,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 
 	bodies := openBodyStore(cfg, log)
 	cfg.Parse.Bodies, cfg.Parse.DeferBodies = bodies, true
-	set := feed.NewSet(feed.SetOptions{Logger: log, Bodies: bodies})
+	set := feed.NewSet(feed.SetOptions{Logger: log})
 	if gcTuned(os.Getenv) {
 		ready := make(chan struct{})
 		go func() {
@@ -206,7 +206,7 @@ func openBodyStore(cfg *Config, log *slog.Logger) *feed.BodyStore {
 	if cfg.BodyDir == "memory" {
 		return nil
 	}
-	bodies, err := feed.NewBodyStore(feed.BodyStoreOptions{Dir: cfg.BodyDir, Source: cfg.Posts, Logger: log})
+	bodies, err := feed.NewBodyStore(feed.BodyStoreOptions{Dir: cfg.BodyDir, ReadPost: watcher.FileReader(cfg.Posts), Logger: log})
 	if err != nil {
 		log.Warn("post bodies are kept in memory", "err", err)
 		return nil
