@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unique"
 
 	"gopkg.in/yaml.v3"
 )
@@ -290,6 +291,7 @@ func Parse(relPath string, data []byte, modTime time.Time, opt ParseOptions) (*P
 	}
 	if opt.Bodies != nil && opt.DeferBodies && p.Summary != "" {
 		p.body = opt.Bodies.Defer(body, fileLen-len(body))
+		p.pack()
 		return p, nil
 	}
 	content, plain, err := renderMarkdown(body, link, p.Summary == "")
@@ -308,7 +310,42 @@ func Parse(relPath string, data []byte, modTime time.Time, opt ParseOptions) (*P
 			p.Content, p.body = "", b
 		}
 	}
+	p.pack()
 	return p, nil
+}
+
+// pack lays out the post's own strings in one allocation, and shares the
+// names many posts repeat (categories, language) with every post that
+// names them: a large archive is then a few objects per post for the
+// garbage collector to trace, not a dozen. The path is left alone: it is
+// the watcher's and the set's key too.
+func (p *Post) pack() {
+	own := []*string{&p.ID, &p.Title, &p.Summary, &p.Link, &p.Image}
+	for i := range p.Tags {
+		own = append(own, &p.Tags[i])
+	}
+	for i := range p.Authors {
+		own = append(own, &p.Authors[i])
+	}
+	n := 0
+	for _, f := range own {
+		n += len(*f)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, f := range own {
+		b.WriteString(*f)
+	}
+	arena := b.String()
+	for _, f := range own {
+		l := len(*f)
+		*f, arena = arena[:l], arena[l:]
+	}
+	for i := range p.Categories {
+		p.Categories[i].Slug = unique.Make(p.Categories[i].Slug).Value()
+		p.Categories[i].Name = unique.Make(p.Categories[i].Name).Value()
+	}
+	p.Language = unique.Make(p.Language).Value()
 }
 
 // renderBody renders a post's Markdown body as its item content.
