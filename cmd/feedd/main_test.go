@@ -293,6 +293,12 @@ func TestServeSamples(t *testing.T) {
 		return f
 	}
 	all := parse("/rss.xml")
+	for _, it := range all.Items {
+		// Bodies are rendered from the files after start, or from the store.
+		if it.GUID == "ART2411261158O4HJFJ" && !strings.Contains(it.Content, "Prime Minister Hun Manet meets") {
+			t.Errorf("the real post's content lacks its body: %.200q", it.Content)
+		}
+	}
 	if len(all.Items) != 10 {
 		t.Errorf("/rss.xml has %d items, want the 10 published sample posts (the draft left out)", len(all.Items))
 	}
@@ -333,7 +339,7 @@ func TestServeSamples(t *testing.T) {
 	}
 	metricsText, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, want := range []string{"feedd_posts_indexed 11", "feedd_posts_bad 0", `feedd_http_requests_total{code="200",route="category"}`, "feedd_reload_duration_seconds_count"} {
+	for _, want := range []string{"feedd_posts_indexed 11", "feedd_posts_bad 0", `feedd_http_requests_total{code="200",route="category"}`, "feedd_reload_duration_seconds_count", "feedd_body_store_live_bytes"} {
 		if !strings.Contains(string(metricsText), want) {
 			t.Errorf("/metrics lacks %q", want)
 		}
@@ -438,5 +444,40 @@ func TestGCBudget(t *testing.T) {
 		if limit < int64(live)+48<<20 || (live >= 145<<20 && float64(limit) < 1.4*float64(live)) {
 			t.Errorf("live heap %d MiB: limit %d MiB leaves too little room", live>>20, limit>>20)
 		}
+	}
+}
+
+// TestBodiesInMemoryFallback: a body_dir where no file can be made (here a
+// regular file) keeps the bodies in memory: feedd serves them all the same.
+func TestBodiesInMemoryFallback(t *testing.T) {
+	posts := copyPosts(t)
+	dir := t.TempDir()
+	notADir := writeFile(t, filepath.Join(dir, "file"), "x")
+	cfg := writeFile(t, filepath.Join(dir, "feedd.yaml"), "feed:\n  body_dir: "+notADir+"\n")
+	base, _ := startFeedd(t, "-posts", posts, "-config", cfg)
+	resp, err := noRedirects.Get(base + "/rss.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	f, err := gofeed.NewParser().Parse(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, it := range f.Items {
+		found = found || (it.GUID == "ART2411261158O4HJFJ" && strings.Contains(it.Content, "Prime Minister Hun Manet meets"))
+	}
+	if !found {
+		t.Error("the real post's body is not served with bodies in memory")
+	}
+	resp, err = noRedirects.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if strings.Contains(string(text), "feedd_body_store_live_bytes") {
+		t.Error("a body store is reported though none could be made")
 	}
 }
