@@ -141,6 +141,13 @@ func TestPreconditions(t *testing.T) {
 		if tt.status == 304 && (len(body) != 0 || resp.Header.Get("ETag") == "" || resp.Header.Get("Vary") != "Accept-Encoding" || resp.Header.Get("Cache-Control") == "") {
 			t.Errorf("%s: 304 with %d bytes, ETag %q, Vary %q, Cache-Control %q", tt.name, len(body), resp.Header.Get("ETag"), resp.Header.Get("Vary"), resp.Header.Get("Cache-Control"))
 		}
+		if tt.status == 304 {
+			for _, k := range []string{"Content-Type", "Content-Encoding", "Content-Length", "Last-Modified", "X-Content-Type-Options", "Link"} {
+				if v := resp.Header.Get(k); v != "" {
+					t.Errorf("%s: 304 with %s: %q (RFC 9110 15.4.5: no other representation metadata)", tt.name, k, v)
+				}
+			}
+		}
 	}
 }
 

@@ -256,6 +256,9 @@ var (
 	hdrNosniff = []string{"nosniff"}
 )
 
+// notModifiedDrops are the headers a 200 has and a 304 does not.
+var notModifiedDrops = []string{"Content-Type", "Content-Encoding", "Last-Modified", "X-Content-Type-Options", "Link"}
+
 // serve writes a rendered document in the coding the client prefers, or
 // 304 when it already has any representation of it. Plain GETs and HEADs,
 // and those with If-None-Match or If-Modified-Since, are answered here
@@ -296,8 +299,12 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, doc *Rendered) {
 		}
 	}
 	if notModified {
-		delete(hdr, "Content-Type")
-		delete(hdr, "Content-Encoding")
+		// RFC 9110 15.4.5: a 304 carries ETag, Vary and Cache-Control (and
+		// Date), and no other representation metadata: the ETag is the
+		// validator a cache updates by.
+		for _, k := range notModifiedDrops {
+			delete(hdr, k)
+		}
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
