@@ -34,6 +34,7 @@ func main() {
 const usage = `usage:
   feedd [serve] [-posts DIR] [-addr HOST:PORT] [-base-url URL] [-config FILE]
   feedd check [-posts DIR] [-config FILE]
+  feedd build -out DIR [-posts DIR] [-base-url URL] [-config FILE]
   feedd version`
 
 // run is feedd's whole command line; it returns the exit code.
@@ -46,7 +47,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "version":
 		fmt.Fprintln(stdout, "feedd", buildVersion())
 		return 0
-	case "serve", "check":
+	case "serve", "check", "build":
 	case "help":
 		fmt.Fprintln(stdout, usage)
 		return 0
@@ -61,7 +62,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.StringVar(&s.config, "config", "", "config file (env FEEDD_CONFIG)")
 	if cmd == "serve" {
 		fs.StringVar(&s.addr, "addr", "", "listen address (default :8080; env FEEDD_ADDR)")
+	}
+	if cmd == "serve" || cmd == "build" {
 		fs.StringVar(&s.baseURL, "base-url", "", "public URL of this service (default http://localhost:PORT; env FEEDD_BASE_URL)")
+	}
+	var out string
+	if cmd == "build" {
+		fs.StringVar(&out, "out", "", "directory to write the static files into (created)")
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -76,14 +83,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "feedd %s: unexpected argument %q\n%s\n", cmd, fs.Arg(0), usage)
 		return 2
 	}
+	if cmd == "build" && out == "" {
+		fmt.Fprintf(stderr, "feedd build: -out DIR is required\n%s\n", usage)
+		return 2
+	}
 	s.fromEnv(getenv)
 	cfg, err := loadConfig(s)
 	if err != nil {
 		fmt.Fprintf(stderr, "feedd: %v\n", err)
 		return 2
 	}
-	if cmd == "check" {
+	switch cmd {
+	case "check":
 		return check(cfg, stdout)
+	case "build":
+		return build(cfg, out, stderr)
 	}
 	log := newLogger(stderr)
 	if err := serve(ctx, cfg, log); err != nil {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -69,6 +70,8 @@ func TestBadInvocations(t *testing.T) {
 		{"config timezone", []string{"-posts", posts, "-config", cfg("z.yaml", "site:\n  timezone: Mars/Olympus\n")}, nil, `z.yaml:2: site.timezone: unknown time zone "Mars/Olympus"`},
 		{"config duration", []string{"-posts", posts, "-config", cfg("d.yaml", "feed:\n  max_age: soon\n")}, nil, `line 2: want a duration such as 300s or 5m, not "soon"`},
 		{"config hub", []string{"-posts", posts, "-config", cfg("h.yaml", "websub:\n  hubs: [\"not a url\"]\n")}, nil, "websub.hubs[0]"},
+		{"build without -out", []string{"build", "-posts", posts}, nil, "feedd build: -out DIR is required"},
+		{"build with -addr", []string{"build", "-out", dir, "-addr", ":1"}, nil, "flag provided but not defined: -addr"},
 		{"empty body_dir", []string{"-posts", posts, "-config", cfg("e.yaml", "feed:\n  body_dir: \"\"\n")}, nil, `e.yaml:2: feed.body_dir: must be a directory or "memory"`},
 	}
 	for _, tt := range tests {
@@ -479,5 +482,73 @@ func TestBodiesInMemoryFallback(t *testing.T) {
 	resp.Body.Close()
 	if strings.Contains(string(text), "feedd_body_store_live_bytes") {
 		t.Error("a body store is reported though none could be made")
+	}
+}
+
+// TestBuildSameBytes: feedd build writes every document serve gives (every
+// page of every feed, the index and the OPML list), each with a .gz and a
+// .br, with the very bytes serve sends for each coding, and nothing on a
+// non-terminal but problems.
+func TestBuildSameBytes(t *testing.T) {
+	posts := copyPosts(t)
+	dir := t.TempDir()
+	cfg := writeFile(t, filepath.Join(dir, "feedd.yaml"), "feed:\n  limit: 2\n")
+	writeFile(t, filepath.Join(posts, "bad.md"), "no front matter\n")
+	out := filepath.Join(dir, "out")
+	cmd := exec.Command(feeddBinary(t), "build", "-out", out, "-posts", posts, "-config", cfg, "-base-url", "https://feeds.example.com")
+	stderr, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("feedd build: %v\n%s", err, stderr)
+	}
+	if lines := strings.Split(strings.TrimSpace(string(stderr)), "\n"); len(lines) != 1 || !strings.Contains(lines[0], "bad.md:1: no front matter") {
+		t.Errorf("build's output is not just the bad post: %q", stderr)
+	}
+	base, _ := startFeedd(t, "-posts", posts, "-config", cfg, "-base-url", "https://feeds.example.com")
+
+	docs := 0
+	err = filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasSuffix(p, ".gz") || strings.HasSuffix(p, ".br") {
+			return err
+		}
+		docs++
+		rel := "/" + filepath.ToSlash(strings.TrimPrefix(p, out+string(filepath.Separator)))
+		target := strings.TrimSuffix(rel, "index.html")
+		path, query, _ := strings.Cut(target, "?")
+		u := &url.URL{Path: path, RawQuery: query}
+		for coding, suffix := range map[string]string{"identity": "", "gzip": ".gz", "br": ".br"} {
+			file, err := os.ReadFile(p + suffix)
+			if err != nil {
+				t.Errorf("%s: no %s file: %v", target, coding, err)
+				continue
+			}
+			req, _ := http.NewRequest(http.MethodGet, base+u.EscapedPath()+"?"+query, nil)
+			if query == "" {
+				req.URL.RawQuery = ""
+			}
+			req.Header.Set("Accept-Encoding", coding)
+			resp, err := noRedirects.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !bytes.Equal(body, file) {
+				t.Errorf("%s (%s): serve says %d with %d bytes, build wrote %d different bytes", target, coding, resp.StatusCode, len(body), len(file))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 10 published posts in pages of 2: the feed of all posts alone has 5
+	// pages in each format.
+	if docs < 80 {
+		t.Errorf("only %d documents built", docs)
+	}
+	for _, want := range []string{"index.html", "opml.xml", "rss.xml", "atom.xml?page=5", "category/national/feed.json", "language/en/category/business/rss.xml", "language/km/category/ជាតិ/atom.xml"} {
+		if _, err := os.Stat(filepath.Join(out, want)); err != nil {
+			t.Errorf("%s not built: %v", want, err)
+		}
 	}
 }
