@@ -84,6 +84,7 @@ type statusRecorder struct {
 	http.ResponseWriter
 	status int
 	route  string
+	bytes  int
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
@@ -97,19 +98,30 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 	if s.status == 0 {
 		s.status = http.StatusOK
 	}
-	return s.ResponseWriter.Write(b)
+	n, err := s.ResponseWriter.Write(b)
+	s.bytes += n
+	return n, err
 }
 
 // ServeHTTP serves a request; a panic becomes a logged 500, never a crash.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if h.observe != nil {
+	if debug := h.log.Enabled(r.Context(), slog.LevelDebug); h.observe != nil || debug {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, route: "unmatched"}
 		defer func() {
 			if rec.status == 0 {
 				rec.status = http.StatusOK
 			}
-			h.observe(rec.route, rec.status, time.Since(start))
+			took := time.Since(start)
+			if h.observe != nil {
+				h.observe(rec.route, rec.status, took)
+			}
+			if debug {
+				// The request line and its outcome; never a body.
+				h.log.Debug("request", "method", r.Method, "uri", r.URL.RequestURI(), "route", rec.route,
+					"status", rec.status, "bytes", rec.bytes, "encoding", w.Header().Get("Content-Encoding"),
+					"took", took.String(), "remote", r.RemoteAddr)
+			}
 		}()
 		w = rec
 	}

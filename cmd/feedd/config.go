@@ -98,6 +98,7 @@ func usagef(format string, args ...any) error {
 // "" means not given.
 type settings struct {
 	posts, addr, baseURL, config string
+	logFormat, logLevel          string
 }
 
 // fromEnv fills what the flags left empty from FEEDD_* variables.
@@ -105,7 +106,8 @@ func (s *settings) fromEnv(getenv func(string) string) {
 	for _, v := range []struct {
 		dst *string
 		key string
-	}{{&s.posts, "FEEDD_POSTS"}, {&s.addr, "FEEDD_ADDR"}, {&s.baseURL, "FEEDD_BASE_URL"}, {&s.config, "FEEDD_CONFIG"}} {
+	}{{&s.posts, "FEEDD_POSTS"}, {&s.addr, "FEEDD_ADDR"}, {&s.baseURL, "FEEDD_BASE_URL"}, {&s.config, "FEEDD_CONFIG"},
+		{&s.logFormat, "FEEDD_LOG_FORMAT"}, {&s.logLevel, "FEEDD_LOG_LEVEL"}} {
 		if *v.dst == "" {
 			*v.dst = getenv(v.key)
 		}

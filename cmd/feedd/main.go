@@ -35,6 +35,7 @@ const usage = `usage:
   feedd [serve] [-posts DIR] [-addr HOST:PORT] [-base-url URL] [-config FILE]
   feedd check [-posts DIR] [-config FILE]
   feedd build -out DIR [-posts DIR] [-base-url URL] [-config FILE]
+  feedd healthcheck [-addr HOST:PORT]
   feedd version`
 
 // run is feedd's whole command line; it returns the exit code.
@@ -51,6 +52,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "help":
 		fmt.Fprintln(stdout, usage)
 		return 0
+	case "healthcheck":
+		return healthcheck(args, getenv, stderr)
 	default:
 		fmt.Fprintf(stderr, "feedd: unknown command %q\n%s\n", cmd, usage)
 		return 2
@@ -62,6 +65,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.StringVar(&s.config, "config", "", "config file (env FEEDD_CONFIG)")
 	if cmd == "serve" {
 		fs.StringVar(&s.addr, "addr", "", "listen address (default :8080; env FEEDD_ADDR)")
+		fs.StringVar(&s.logFormat, "log-format", "", "text or json (default: text on a terminal, json otherwise; env FEEDD_LOG_FORMAT)")
+		fs.StringVar(&s.logLevel, "log-level", "", "debug, info, warn or error (default info; debug logs every request; env FEEDD_LOG_LEVEL)")
 	}
 	if cmd == "serve" || cmd == "build" {
 		fs.StringVar(&s.baseURL, "base-url", "", "public URL of this service (default http://localhost:PORT; env FEEDD_BASE_URL)")
@@ -99,7 +104,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "build":
 		return build(cfg, out, stderr)
 	}
-	log := newLogger(stderr)
+	log, err := newLogger(stderr, s.logFormat, s.logLevel)
+	if err != nil {
+		fmt.Fprintf(stderr, "feedd: %v\n", err)
+		return 2
+	}
 	if err := serve(ctx, cfg, log); err != nil {
 		log.Error("feedd stopped", "err", err)
 		return 1
@@ -117,14 +126,29 @@ func buildVersion() string {
 	return "dev"
 }
 
-// newLogger logs text to a terminal and JSON otherwise.
-func newLogger(w io.Writer) *slog.Logger {
-	if f, ok := w.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			return slog.New(slog.NewTextHandler(w, nil))
+// newLogger logs to w in format ("text", "json", or "" for text on a
+// terminal and JSON otherwise) from level ("debug", "info", "warn",
+// "error"; "" for info).
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if level != "" {
+		if err := lv.UnmarshalText([]byte(level)); err != nil {
+			return nil, fmt.Errorf("log level %q: want debug, info, warn or error", level)
 		}
 	}
-	return slog.New(slog.NewJSONHandler(w, nil))
+	opt := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opt)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opt)), nil
+	case "":
+		if isTerminal(w) {
+			return slog.New(slog.NewTextHandler(w, opt)), nil
+		}
+		return slog.New(slog.NewJSONHandler(w, opt)), nil
+	}
+	return nil, fmt.Errorf("log format %q: want text or json", format)
 }
 
 // serve scans the posts, serves them until ctx ends or SIGINT/SIGTERM
@@ -213,6 +237,45 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	return nil
 }
 
+// healthcheck asks a feedd on this machine for /healthz, for container
+// health checks in images without a shell or curl: exit 0 on 200, 1
+// otherwise, 2 for a bad flag.
+func healthcheck(args []string, getenv func(string) string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("feedd healthcheck", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	addr := fs.String("addr", "", "the address feedd serve listens on (default :8080; env FEEDD_ADDR)")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "feedd healthcheck: bad arguments %q\n%s\n", args, usage)
+		return 2
+	}
+	if *addr == "" {
+		*addr = getenv("FEEDD_ADDR")
+	}
+	if *addr == "" {
+		*addr = ":8080"
+	}
+	host, port, err := net.SplitHostPort(*addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "feedd healthcheck: address %q: %v\n", *addr, err)
+		return 2
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get("http://" + net.JoinHostPort(host, port) + "/healthz")
+	if err != nil {
+		fmt.Fprintf(stderr, "feedd healthcheck: %v\n", err)
+		return 1
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintf(stderr, "feedd healthcheck: /healthz answered %d\n", resp.StatusCode)
+		return 1
+	}
+	return 0
+}
+
 // openBodyStore opens the store that keeps rendered bodies out of memory,
 // or returns nil (bodies in memory) when feed.body_dir is "memory" or no
 // file can be made there, which is logged: feedd still serves.
@@ -230,7 +293,14 @@ func openBodyStore(cfg *Config, log *slog.Logger) *feed.BodyStore {
 
 // check parses every post and prints each problem: exit 1 if any post is bad.
 func check(cfg *Config, stdout io.Writer) int {
-	res, err := watcher.Scan(cfg.Posts, cfg.Parse)
+	// A body's Markdown cannot be bad, so posts with a description are
+	// read as the start-up scan reads them: front matter only. Without a
+	// place for the store's file, every body is rendered instead.
+	opt := cfg.Parse
+	if store, err := feed.NewBodyStore(feed.BodyStoreOptions{}); err == nil {
+		opt.Bodies, opt.DeferBodies = store, true
+	}
+	res, err := watcher.Scan(cfg.Posts, opt)
 	if err != nil {
 		fmt.Fprintf(stdout, "%s: %v\n", cfg.Posts, err)
 		return 1

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -70,6 +71,8 @@ func TestBadInvocations(t *testing.T) {
 		{"config timezone", []string{"-posts", posts, "-config", cfg("z.yaml", "site:\n  timezone: Mars/Olympus\n")}, nil, `z.yaml:2: site.timezone: unknown time zone "Mars/Olympus"`},
 		{"config duration", []string{"-posts", posts, "-config", cfg("d.yaml", "feed:\n  max_age: soon\n")}, nil, `line 2: want a duration such as 300s or 5m, not "soon"`},
 		{"config hub", []string{"-posts", posts, "-config", cfg("h.yaml", "websub:\n  hubs: [\"not a url\"]\n")}, nil, "websub.hubs[0]"},
+		{"log format", []string{"-posts", posts, "-log-format", "xml"}, nil, `log format "xml": want text or json`},
+		{"log level from env", []string{"-posts", posts}, map[string]string{"FEEDD_LOG_LEVEL": "loud"}, `log level "loud": want debug, info, warn or error`},
 		{"build without -out", []string{"build", "-posts", posts}, nil, "feedd build: -out DIR is required"},
 		{"build with -addr", []string{"build", "-out", dir, "-addr", ":1"}, nil, "flag provided but not defined: -addr"},
 		{"empty body_dir", []string{"-posts", posts, "-config", cfg("e.yaml", "feed:\n  body_dir: \"\"\n")}, nil, `e.yaml:2: feed.body_dir: must be a directory or "memory"`},
@@ -550,5 +553,122 @@ func TestBuildSameBytes(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(out, want)); err != nil {
 			t.Errorf("%s not built: %v", want, err)
 		}
+	}
+}
+
+// TestLogFormats: text or JSON by flag, at the level asked for.
+func TestLogFormats(t *testing.T) {
+	for _, tt := range []struct{ format, level, want, notWant string }{
+		{"text", "debug", "level=DEBUG msg=debug", ""},
+		{"json", "", `"msg":"info"`, `"msg":"debug"`},
+		{"text", "warn", "", "msg="},
+	} {
+		var buf bytes.Buffer
+		log, err := newLogger(&buf, tt.format, tt.level)
+		if err != nil {
+			t.Fatal(err)
+		}
+		log.Debug("debug")
+		log.Info("info")
+		if !strings.Contains(buf.String(), tt.want) || (tt.notWant != "" && strings.Contains(buf.String(), tt.notWant)) {
+			t.Errorf("%s at %q: %q", tt.format, tt.level, buf.String())
+		}
+	}
+}
+
+// TestRequestLogs: at debug level, one line per request with its method,
+// URI, route, status and size, and never a post's text.
+func TestRequestLogs(t *testing.T) {
+	cmd := exec.Command(feeddBinary(t), "serve", "-addr", "127.0.0.1:0", "-posts", copyPosts(t), "-log-level", "debug", "-log-format", "json")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	lines := make(chan map[string]any, 1000)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			var m map[string]any
+			if json.Unmarshal(sc.Bytes(), &m) != nil {
+				m = map[string]any{"unparsed": sc.Text()}
+			}
+			lines <- m
+		}
+		close(lines)
+	}()
+	var base string
+	var seen []map[string]any
+	deadline := time.After(30 * time.Second)
+	next := func() map[string]any {
+		select {
+		case m, ok := <-lines:
+			if !ok {
+				t.Fatal("feedd's log ended")
+			}
+			seen = append(seen, m)
+			return m
+		case <-deadline:
+			t.Fatalf("gave up waiting in the log: %v", seen)
+		}
+		return nil
+	}
+	for base == "" {
+		if m := next(); m["msg"] == "feedd listening" {
+			base = "http://" + m["addr"].(string)
+		}
+	}
+	for {
+		resp, err := noRedirects.Get(base + "/rss.xml?limit=3")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		select {
+		case <-deadline:
+			t.Fatal("feedd did not serve /rss.xml")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	for {
+		m := next()
+		if m["msg"] == "request" && m["uri"] == "/rss.xml?limit=3" && m["status"] == float64(200) {
+			if m["method"] != "GET" || m["route"] != "feed" || m["bytes"].(float64) < 1000 || m["level"] != "DEBUG" {
+				t.Errorf("request line %v", m)
+			}
+			break
+		}
+	}
+	for _, m := range seen {
+		if b, _ := json.Marshal(m); strings.Contains(string(b), "Prime Minister") || strings.Contains(string(b), "<p>") {
+			t.Errorf("a post's text in the log: %s", b)
+		}
+	}
+}
+
+// TestHealthcheck: the health check subcommand says 0 for a running feedd
+// and 1 when nothing answers.
+func TestHealthcheck(t *testing.T) {
+	base, _ := startFeedd(t, "-posts", copyPosts(t))
+	addr := strings.TrimPrefix(base, "http://")
+	var stderr bytes.Buffer
+	if code := run(context.Background(), []string{"healthcheck", "-addr", addr}, env(nil), io.Discard, &stderr); code != 0 {
+		t.Errorf("healthcheck of a running feedd: exit %d, %s", code, stderr.String())
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	free := ln.Addr().String()
+	ln.Close()
+	stderr.Reset()
+	if code := run(context.Background(), []string{"healthcheck"}, env(map[string]string{"FEEDD_ADDR": free}), io.Discard, &stderr); code != 1 || !strings.Contains(stderr.String(), "connection refused") {
+		t.Errorf("healthcheck with nothing listening: exit %d, %q", code, stderr.String())
 	}
 }

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Two feedd replicas on one posts directory behind nginx with proxy_cache
+# and round-robin upstreams, as deploy/nginx-cache.conf sets them up:
+#
+#  1. a conditional request gets 304 whichever replica answers it;
+#  2. an edit reaches clients through the cache within max_age + 1 s;
+#  3. stopping one replica (SIGTERM) loses no request.
+#
+# Needs nginx and curl (installed from Debian when missing). Run by .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
+command -v curl >/dev/null || need+=(curl)
+if [ ${#need[@]} -gt 0 ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+nginx=$(command -v nginx || echo /usr/sbin/nginx)
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+[ -n "${KEEP:-}" ] && trap - EXIT
+fail() { echo "test-cache: FAIL: $*" >&2; exit 1; }
+
+# Free loopback ports.
+ports=($(python3 - <<'PY'
+import socket
+socks = [socket.socket() for _ in range(3)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+PY
+))
+front=${ports[0]} a=${ports[1]} b=${ports[2]}
+max_age=2
+
+go build -o "$work/feedd" ./cmd/feedd
+cp -r posts "$work/posts"
+cat >"$work/feedd.yaml" <<CONF
+site:
+  base_url: "http://127.0.0.1:$front"
+feed:
+  max_age: ${max_age}s
+CONF
+for port in "$a" "$b"; do
+  "$work/feedd" serve -posts "$work/posts" -config "$work/feedd.yaml" -addr "127.0.0.1:$port" 2>"$work/feedd-$port.log" &
+  pids+=("$!")
+done
+pid_a=${pids[0]}
+
+# nginx's workers may run as another user (nobody, when started as root).
+mkdir -p "$work/cache"
+chmod 755 "$work"
+chmod 777 "$work/cache"
+cat >"$work/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 256; }
+http {
+  access_log off;
+  upstream feedd {
+    server 127.0.0.1:$a max_fails=1 fail_timeout=5s;
+    server 127.0.0.1:$b max_fails=1 fail_timeout=5s;
+    keepalive 8;
+  }
+  proxy_cache_path $work/cache levels=1:2 keys_zone=feedd:1m max_size=64m inactive=1h use_temp_path=off;
+  server {
+    listen 127.0.0.1:$front;
+    location / {
+      proxy_pass http://feedd;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_cache feedd;
+      proxy_cache_key \$scheme\$request_uri;
+      proxy_cache_revalidate on;
+      proxy_cache_lock on;
+      proxy_cache_use_stale error timeout updating http_502 http_503 http_504;
+      proxy_next_upstream error timeout http_502 http_503 http_504;
+      proxy_next_upstream_tries 2;
+      proxy_connect_timeout 2s;
+      # For this test only: X-Bypass sends a request to a replica.
+      proxy_cache_bypass \$http_x_bypass;
+      proxy_no_cache \$http_x_bypass;
+      add_header X-Cache-Status \$upstream_cache_status always;
+      add_header X-Upstream \$upstream_addr always;
+    }
+  }
+}
+CONF
+"$nginx" -c "$work/nginx.conf" -e "$work/nginx-error.log" &
+pids+=("$!")
+
+# Wait for both replicas and nginx.
+for url in "http://127.0.0.1:$a/readyz" "http://127.0.0.1:$b/readyz" "http://127.0.0.1:$front/readyz"; do
+  for _ in $(seq 300); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$url")" = 200 ] && break
+    sleep 0.1
+  done
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "$url")" = 200 ] || fail "$url not ready"
+done
+
+# 1. Conditional requests: 304 from the cache and from either replica.
+etag=$(curl -s -o /dev/null -D - "http://127.0.0.1:$front/rss.xml" | awk -F': ' 'tolower($1)=="etag" {print $2}' | tr -d '\r')
+[ -n "$etag" ] || fail "no ETag through nginx"
+upstreams=""
+for i in $(seq 20); do
+  out=$(curl -s -o /dev/null -D - -H "X-Bypass: 1" -H "If-None-Match: $etag" "http://127.0.0.1:$front/rss.xml")
+  code=$(awk 'NR==1 {print $2}' <<<"$out")
+  up=$(awk -F': ' 'tolower($1)=="x-upstream" {print $2}' <<<"$out" | tr -d '\r')
+  [ "$code" = 304 ] || fail "conditional request $i through $up: $code, want 304"
+  upstreams="$upstreams $up"
+done
+for port in "$a" "$b"; do
+  grep -q "127.0.0.1:$port" <<<"$upstreams" || fail "replica :$port answered none of the conditional requests"
+done
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "http://127.0.0.1:$front/rss.xml")
+[ "$code" = 304 ] || fail "conditional request answered by the cache: $code, want 304"
+echo "test-cache: 304 for If-None-Match from the cache and from both replicas"
+
+# 2. An edit reaches clients through the cache within max_age + 1 s.
+code_id="CACHE-$(date +%s%N)"
+start=$(date +%s%N)
+printf -- '---\ncode: %s\ntitle: Through the cache\ndate: %s\n---\nJust in.\n' "$code_id" "$(date -u -d '-1 min' +%FT%TZ)" >"$work/posts/.new.tmp"
+mv "$work/posts/.new.tmp" "$work/posts/cache-test.md"
+seen=""
+while [ -z "$seen" ]; do
+  elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+  [ "$elapsed" -le $(( (max_age + 1) * 1000 )) ] || fail "the edit was not in /rss.xml through the cache after ${elapsed} ms (max_age ${max_age} s + 1 s)"
+  curl -s "http://127.0.0.1:$front/rss.xml" | grep -q "$code_id" && seen=1 || sleep 0.05
+done
+echo "test-cache: the edit reached clients through the cache after ${elapsed} ms (bound $(( (max_age + 1) * 1000 )) ms)"
+
+# 3. Stopping a replica loses no request: requests go to both replicas
+# (past the cache) while one of them is stopped with SIGTERM half-way.
+(sleep 0.5; kill -TERM "$pid_a") &
+bad=0 total=0 t_end=$(( $(date +%s) + 3 ))
+while [ "$(date +%s)" -lt "$t_end" ]; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Bypass: 1" "http://127.0.0.1:$front/rss.xml")
+  total=$((total + 1))
+  [ "$code" = 200 ] || { bad=$((bad + 1)); echo "test-cache: request $total: $code" >&2; }
+done
+wait "$pid_a" 2>/dev/null || true
+kill -0 "$pid_a" 2>/dev/null && fail "replica :$a still runs after SIGTERM"
+[ "$total" -ge 20 ] || fail "only $total requests made"
+[ "$bad" = 0 ] || fail "$bad of $total requests failed while a replica stopped"
+echo "test-cache: $total requests while a replica stopped, none lost"
+echo "test-cache: ok"
