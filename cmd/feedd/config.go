@@ -124,8 +124,8 @@ func loadConfig(s settings) (*Config, error) {
 		if err != nil {
 			return nil, usagef("config: %v", err)
 		}
-		if err := decodeStrict(data, &fc); err != nil {
-			return nil, usagef("config %s: %v", s.config, err)
+		if err := decodeStrict(s.config, data, &fc); err != nil {
+			return nil, usagef("config %v", err)
 		}
 		_ = yaml.Unmarshal(data, &root)
 	}
@@ -294,23 +294,81 @@ func absoluteHTTP(s string) (*url.URL, error) {
 	return u, nil
 }
 
-var unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type \S+`)
+var unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type [^\n]*`)
 
 // decodeStrict decodes YAML refusing unknown keys, with errors that name
 // the line and the key.
-func decodeStrict(data []byte, v any) error {
+func decodeStrict(name string, data []byte, v any) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	err := dec.Decode(v)
 	if err == nil || errors.Is(err, io.EOF) {
 		return nil
 	}
+	var root yaml.Node
+	_ = yaml.Unmarshal(data, &root)
 	msg := err.Error()
 	msg = strings.TrimPrefix(msg, "yaml: unmarshal errors:\n  ")
 	msg = strings.TrimPrefix(msg, "yaml: ")
-	msg = unknownField.ReplaceAllString(msg, `line $1: unknown key "$2"`)
-	msg = strings.ReplaceAll(msg, "!!str", "text")
-	return errors.New(strings.ReplaceAll(msg, "\n  ", "; "))
+	msg = unknownField.ReplaceAllString(msg, `line $1: unknown key`)
+	msg = strings.NewReplacer("!!str", "text", "!!seq", "a list", "!!map", "a mapping", "!!int", "a number", "!!bool", "true or false").Replace(msg)
+	parts := strings.Split(msg, "\n  ")
+	for i, p := range parts {
+		m := lineMessage.FindStringSubmatch(p)
+		if m == nil {
+			parts[i] = name + ": " + p
+			continue
+		}
+		line, _ := strconv.Atoi(m[1])
+		if key := keyAt(&root, line, ""); key != "" {
+			parts[i] = fmt.Sprintf("%s:%d: %s: %s", name, line, key, m[2])
+		} else {
+			parts[i] = fmt.Sprintf("%s:%d: %s", name, line, m[2])
+		}
+	}
+	return errors.New(strings.Join(parts, "; "))
+}
+
+var lineMessage = regexp.MustCompile(`^line (\d+): (.*)$`)
+
+// keyAt is the dotted path of the deepest key (or list item) on a line of
+// a YAML document, or "".
+func keyAt(n *yaml.Node, line int, path string) string {
+	found := ""
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if k := keyAt(c, line, path); k != "" {
+				found = k
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			p := n.Content[i].Value
+			if path != "" {
+				p = path + "." + p
+			}
+			if n.Content[i].Line == line {
+				found = p // the key's value, flow collections included, is the error
+				continue
+			}
+			if k := keyAt(n.Content[i+1], line, p); k != "" {
+				found = k
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			p := fmt.Sprintf("%s[%d]", path, i)
+			if c.Line == line {
+				found = p // the item itself: a list or mapping in its place is the error
+				continue
+			}
+			if k := keyAt(c, line, p); k != "" {
+				found = k
+			}
+		}
+	}
+	return found
 }
 
 // lineOf finds the line of a key path in a YAML document, or 0.
