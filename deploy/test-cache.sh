@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Two feedd replicas on one posts directory behind nginx with proxy_cache
-# and round-robin upstreams, as deploy/nginx-cache.conf sets them up:
+# and round-robin upstreams, configured by deploy/nginx-cache.conf:
 #
 #  1. a conditional request gets 304 whichever replica answers it;
 #  2. an edit reaches clients through the cache within max_age + 1 s;
@@ -58,6 +58,18 @@ pid_a=${pids[0]}
 mkdir -p "$work/cache"
 chmod 755 "$work"
 chmod 777 "$work/cache"
+# deploy/nginx-cache.conf itself, pointed at the two replicas, with two
+# additions for the test: X-Bypass sends a request past the cache to a
+# replica, and X-Upstream says which one answered.
+sed -e "s|server 10.0.0.11:8080|server 127.0.0.1:$a|" \
+    -e "s|server 10.0.0.12:8080|server 127.0.0.1:$b|" \
+    -e "s|listen 80;|listen 127.0.0.1:$front;|" \
+    -e "s|/var/cache/nginx/feedd|$work/cache|" \
+    -e 's|proxy_cache feedd;|proxy_cache feedd;\n        proxy_cache_bypass $http_x_bypass;\n        proxy_no_cache $http_x_bypass;\n        add_header X-Upstream $upstream_addr always;|' \
+    deploy/nginx-cache.conf >"$work/feedd-cache.conf"
+for want in "127.0.0.1:$a" "127.0.0.1:$b" "listen 127.0.0.1:$front" "$work/cache" "proxy_cache_bypass"; do
+  grep -q "$want" "$work/feedd-cache.conf" || fail "deploy/nginx-cache.conf no longer has what the test rewrites ($want)"
+done
 cat >"$work/nginx.conf" <<CONF
 worker_processes 1;
 daemon off;
@@ -66,33 +78,7 @@ error_log $work/nginx-error.log;
 events { worker_connections 256; }
 http {
   access_log off;
-  upstream feedd {
-    server 127.0.0.1:$a max_fails=1 fail_timeout=5s;
-    server 127.0.0.1:$b max_fails=1 fail_timeout=5s;
-    keepalive 8;
-  }
-  proxy_cache_path $work/cache levels=1:2 keys_zone=feedd:1m max_size=64m inactive=1h use_temp_path=off;
-  server {
-    listen 127.0.0.1:$front;
-    location / {
-      proxy_pass http://feedd;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_cache feedd;
-      proxy_cache_key \$scheme\$request_uri;
-      proxy_cache_revalidate on;
-      proxy_cache_lock on;
-      proxy_cache_use_stale error timeout updating http_502 http_503 http_504;
-      proxy_next_upstream error timeout http_502 http_503 http_504;
-      proxy_next_upstream_tries 2;
-      proxy_connect_timeout 2s;
-      # For this test only: X-Bypass sends a request to a replica.
-      proxy_cache_bypass \$http_x_bypass;
-      proxy_no_cache \$http_x_bypass;
-      add_header X-Cache-Status \$upstream_cache_status always;
-      add_header X-Upstream \$upstream_addr always;
-    }
-  }
+  include $work/feedd-cache.conf;
 }
 CONF
 "$nginx" -c "$work/nginx.conf" -e "$work/nginx-error.log" &
