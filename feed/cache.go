@@ -22,7 +22,6 @@ import (
 // computes nothing.
 type Rendered struct {
 	Body         []byte
-	ETag         string // `"…"`, from Body
 	LastModified time.Time
 	ContentType  string
 	Link         string // the HTTP Link header, when there is one
@@ -30,7 +29,9 @@ type Rendered struct {
 	// to be served only at its own URL.
 	CanonicalPath, CanonicalQuery string
 
-	tags [3]string // ETag of each coding, by codingIndex
+	// The strong ETag of each coding, by codingIndex: `"…"` from Body for
+	// identity, the same with "-gzip" or "-br" before the closing quote.
+	tags [3]string
 	enc  [3]encoding
 
 	hdrOnce                      sync.Once
@@ -61,11 +62,10 @@ func codingIndex(coding string) int {
 func NewRendered(body []byte, contentType string, lastModified time.Time) *Rendered {
 	sum := sha256.Sum256(body)
 	tag := hex.EncodeToString(sum[:16])
-	r := &Rendered{Body: body, ETag: `"` + tag + `"`, ContentType: contentType, LastModified: lastModified}
 	// RFC 9110 wants a distinct strong tag per coding: the identity tag
 	// with the coding as a suffix.
-	r.tags = [3]string{r.ETag, `"` + tag + `-gzip"`, `"` + tag + `-br"`}
-	return r
+	return &Rendered{Body: body, ContentType: contentType, LastModified: lastModified,
+		tags: [3]string{`"` + tag + `"`, `"` + tag + `-gzip"`, `"` + tag + `-br"`}}
 }
 
 // encoding returns the document in a content coding ("" for identity,
@@ -97,12 +97,6 @@ func (r *Rendered) encoding(coding string) *encoding {
 		}
 	})
 	return e
-}
-
-// Encoded returns the body in a content coding ("" for identity, "gzip",
-// "br") and the ETag of that representation.
-func (r *Rendered) Encoded(coding string) (body []byte, etag string) {
-	return r.encoding(coding).body, r.tags[codingIndex(coding)]
 }
 
 // headers returns the header values common to every coding, made once.

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/feedd/feedd/bench/corpus"
 	"github.com/feedd/feedd/feed"
 )
 
@@ -20,15 +19,7 @@ func BenchmarkGCWithArchive(b *testing.B) {
 	const n = 100000
 	opt := testParseOptions()
 	opt.Bodies, opt.DeferBodies = newStore(b, feed.BodyStoreOptions{}), true
-	posts := make([]*feed.Post, n)
-	for i := range posts {
-		rel, data := corpus.Post(1, i, n)
-		p, err := feed.Parse(rel, data, time.Time{}, opt)
-		if err != nil {
-			b.Fatal(err)
-		}
-		posts[i] = p
-	}
+	posts := parseCorpus(b, n, opt)
 	set := feed.NewSet(feed.SetOptions{Now: func() time.Time { return fixedNow }, Logger: quiet})
 	set.Apply(posts, nil)
 	posts = nil

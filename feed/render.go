@@ -128,13 +128,6 @@ func (d *Document) query(page int) string {
 	return strings.Join(q, "&")
 }
 
-// Canonical reports whether a request for path (decoded) and rawQuery
-// names the document by its canonical URL.
-func (d *Document) Canonical(path, rawQuery string) bool {
-	cpath, cquery := d.CanonicalParts()
-	return path == cpath && rawQuery == cquery
-}
-
 // CanonicalParts are the document's canonical path (decoded, as a request's
 // URL.Path holds it) and query.
 func (d *Document) CanonicalParts() (path, query string) {

@@ -17,18 +17,9 @@ import (
 // dates, sharing their bodies.
 func benchPosts(tb testing.TB, n int, store *feed.BodyStore) []*feed.Post {
 	tb.Helper()
-	const distinct = 1000
 	opt := testParseOptions()
 	opt.Bodies = store
-	src := make([]*feed.Post, min(n, distinct))
-	for i := range src {
-		rel, data := corpus.Post(1, i, distinct)
-		p, err := feed.Parse(rel, data, time.Time{}, opt)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		src[i] = p
-	}
+	src := parseCorpus(tb, min(n, 1000), opt)
 	start := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 	posts := make([]*feed.Post, n)
 	for i := range posts {
@@ -38,6 +29,21 @@ func benchPosts(tb testing.TB, n int, store *feed.BodyStore) []*feed.Post {
 		p.ID = fmt.Sprintf("P%07d", i)
 		p.Date, p.Updated = d, d
 		posts[i] = &p
+	}
+	return posts
+}
+
+// parseCorpus parses the n posts of the generated corpus of n (seed 1).
+func parseCorpus(tb testing.TB, n int, opt feed.ParseOptions) []*feed.Post {
+	tb.Helper()
+	posts := make([]*feed.Post, n)
+	for i := range posts {
+		rel, data := corpus.Post(1, i, n)
+		p, err := feed.Parse(rel, data, time.Time{}, opt)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		posts[i] = p
 	}
 	return posts
 }

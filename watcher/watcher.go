@@ -144,22 +144,15 @@ func (w *Watcher) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	wg.Go(func() { publishDue(ctx, w.set) })
-	compacting := false // owned by Run's goroutine, like the rest
-	compactDone := make(chan struct{}, 1)
 	w.compact = func() {
-		select {
-		case <-compactDone:
-			compacting = false
-		default:
-		}
+		// The store runs one compaction at a time, and does not ask for
+		// another while one runs.
 		store := w.opt.Parse.Bodies
-		if compacting || store == nil || !store.NeedsCompaction() {
+		if store == nil || !store.NeedsCompaction() {
 			return
 		}
-		compacting = true
 		bodies := w.set.StoredBodies()
 		wg.Go(func() {
-			defer func() { compactDone <- struct{}{} }()
 			start, before := time.Now(), store.Stats()
 			done, err := store.Compact(ctx, bodies)
 			switch {

@@ -94,6 +94,9 @@ func usagef(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}
 }
 
+// defaultAddr is where serve listens, and healthcheck asks, by default.
+const defaultAddr = ":8080"
+
 // settings are the values given on the command line or in the environment;
 // "" means not given.
 type settings struct {
@@ -136,7 +139,7 @@ func loadConfig(s settings) (*Config, error) {
 		return "config " + s.config + ": " + strings.Join(keys, ".")
 	}
 
-	c := &Config{Posts: "./posts", Addr: ":8080", Debounce: 200 * time.Millisecond, Rescan: 5 * time.Minute, Poll: fc.Watch.Poll, PollInterval: time.Second}
+	c := &Config{Posts: "./posts", Addr: defaultAddr, Debounce: 200 * time.Millisecond, Rescan: 5 * time.Minute, Poll: fc.Watch.Poll, PollInterval: time.Second}
 	if s.posts != "" {
 		c.Posts = s.posts
 	}

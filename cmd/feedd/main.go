@@ -252,7 +252,7 @@ func healthcheck(args []string, getenv func(string) string, stderr io.Writer) in
 		*addr = getenv("FEEDD_ADDR")
 	}
 	if *addr == "" {
-		*addr = ":8080"
+		*addr = defaultAddr
 	}
 	host, port, err := net.SplitHostPort(*addr)
 	if err != nil {
