@@ -36,7 +36,6 @@ type BodyStore struct {
 	mu     sync.Mutex
 	active *segment
 
-	live       atomic.Int64 // bytes of bodies still reachable
 	total      atomic.Int64 // bytes in open segment files
 	segments   atomic.Int64 // open segment files
 	written    atomic.Int64 // bytes ever written
@@ -180,10 +179,7 @@ func (b *Body) put(html []byte) error {
 		}
 		return err
 	}
-	if b.loc.CompareAndSwap(nil, loc) {
-		s.live.Add(int64(len(html)))
-		runtime.AddCleanup(b, func(n int64) { s.live.Add(-n) }, int64(len(html)))
-	}
+	b.loc.CompareAndSwap(nil, loc)
 	return nil
 }
 
@@ -267,7 +263,6 @@ func (s *BodyStore) Fill(ctx context.Context, posts []*Post) int {
 
 // BodyStats are a BodyStore's counters.
 type BodyStats struct {
-	Live      int64  // bytes of bodies in use
 	Total     int64  // bytes in open files, dead bodies included
 	Files     int64  // open segment files
 	Compacted uint64 // compactions done
@@ -275,38 +270,56 @@ type BodyStats struct {
 	Stale     uint64 // deferred bodies whose file had changed when they were read
 }
 
-// Stats reads the counters. Live and Total lag behind the garbage
-// collector: a body is dead once it has been collected.
+// Stats reads the counters. Total lags behind the garbage collector: a
+// file is closed once the collector finds none of its bodies in use.
 func (s *BodyStore) Stats() BodyStats {
 	return BodyStats{
-		Live: s.live.Load(), Total: s.total.Load(), Files: s.segments.Load(),
+		Total: s.total.Load(), Files: s.segments.Load(),
 		Compacted: s.compacted.Load(), Failures: s.failures.Load(), Stale: s.stale.Load(),
 	}
 }
 
-// NeedsCompaction says whether more than half of the store's space (and
-// more than CompactAbove) holds dead bodies, and as much has been written since
-// the last compaction (whose old files close only after the garbage
-// collector finds them unused).
-func (s *BodyStore) NeedsCompaction() bool {
-	if s.compacting.Load() || s.written.Load()-s.mark.Load() < s.compactAbove {
-		return false
+// CompactionDue says whether enough has been written since the last
+// compaction, or the last check (CompactAbove), for Compact to be worth
+// calling; it is cheap, and true at most once per CompactAbove written.
+func (s *BodyStore) CompactionDue() bool {
+	return !s.compacting.Load() && s.written.Load()-s.mark.Load() >= s.compactAbove
+}
+
+// LiveBytes is the size of the bodies given (those in use) that are
+// stored.
+func LiveBytes(bodies []*Body) int64 {
+	var n int64
+	for _, b := range bodies {
+		if b != nil {
+			n += int64(b.Len())
+		}
 	}
-	total, live := s.total.Load(), s.live.Load()
-	dead := total - live
-	return dead > s.compactAbove && dead > live
+	return n
 }
 
 // Compact copies the given bodies, those still in use, into new segment
 // files, so that the old files, once no reader is in them, are closed and
-// their space given back. Bodies not listed stay where they are. One
-// compaction runs at a time; a call while one runs returns false at once,
-// and so does one whose ctx ends (the bodies copied so far stay moved).
+// their space given back, when more than half of the store's space (and
+// more than CompactAbove) is dead bodies; otherwise it returns false and
+// waits for another CompactAbove to be written before CompactionDue says
+// to try again. Bodies not listed stay where they are. One compaction runs
+// at a time; a call while one runs returns false at once, and so does one
+// whose ctx ends (the bodies copied so far stay moved).
+//
+// What is live is counted from the bodies given rather than kept up to
+// date as posts come and go: a running count needs the collector to tell
+// the store of each body it frees (a cleanup per body, which every
+// collection pays for), or the set to tell it of each body it drops.
 func (s *BodyStore) Compact(ctx context.Context, bodies []*Body) (bool, error) {
 	if !s.compacting.CompareAndSwap(false, true) {
 		return false, nil
 	}
 	defer s.compacting.Store(false)
+	if dead := s.total.Load() - LiveBytes(bodies); dead <= s.compactAbove || dead <= s.total.Load()-dead {
+		s.mark.Store(s.written.Load())
+		return false, nil
+	}
 	// Start a fresh segment, so that no old one is kept open by being the
 	// one written to.
 	seg, err := s.newSegment()

@@ -197,7 +197,7 @@ func TestDeferredBodyOfChangedFile(t *testing.T) {
 			t.Errorf("after the file became %q: %q, %v; want the summary", text, got, err)
 		}
 	}
-	if s := store.Stats(); s.Stale != 2 || s.Live != 0 {
+	if s := store.Stats(); s.Stale != 2 || s.Total != 0 {
 		t.Errorf("stats %+v: want 2 stale reads and nothing stored", s)
 	}
 	if err := os.WriteFile(path, []byte(orig), 0o644); err != nil {
@@ -234,7 +234,7 @@ func TestBodyStoreCompaction(t *testing.T) {
 	// As the watcher does after each batch.
 	apply := func(upserts []*feed.Post, removes []string) {
 		set.Apply(upserts, removes)
-		if store.NeedsCompaction() {
+		if store.CompactionDue() {
 			if _, err := store.Compact(context.Background(), set.StoredBodies()); err != nil {
 				t.Fatal(err)
 			}
@@ -261,8 +261,7 @@ func TestBodyStoreCompaction(t *testing.T) {
 		apply([]*feed.Post{parse(0, v)}, nil)
 	}
 	eventually(t, "the files of dead versions to close", func() bool {
-		s := store.Stats()
-		return s.Total-s.Live < 128<<10
+		return store.Stats().Total-set.StoredBodyBytes() < 128<<10
 	})
 	if c := store.Stats().Compacted; c != 0 {
 		t.Fatalf("%d compactions with little dead space", c)

@@ -9,6 +9,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -40,7 +41,10 @@ func NewHandler(site *Site, set *Set, log *slog.Logger) *Handler {
 	get := []string{http.MethodGet, http.MethodHead}
 	// The feeds first: they are most of the traffic, and routes are
 	// tried in order.
-	feed := func(w http.ResponseWriter, r *http.Request) { h.feed(w, r, mux.Vars(r)) }
+	feed := func(w http.ResponseWriter, r *http.Request) {
+		vars := mux.Vars(r)
+		h.feed(w, r, feedMatch{category: vars["category"], language: vars["language"], file: vars["format"]})
+	}
 	r.HandleFunc("/"+formatPattern, feed).Methods(get...).Name("feed")
 	r.HandleFunc("/category/{category}/"+formatPattern, feed).Methods(get...).Name("category")
 	r.HandleFunc("/language/{language}/"+formatPattern, feed).Methods(get...).Name("language")
@@ -103,11 +107,16 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 	return n, err
 }
 
+// recorders are reused: one per request would be one more allocation
+// (and collector's work) on every request.
+var recorders = sync.Pool{New: func() any { return new(statusRecorder) }}
+
 // ServeHTTP serves a request; a panic becomes a logged 500, never a crash.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if debug := h.log.Enabled(r.Context(), slog.LevelDebug); h.observe != nil || debug {
 		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, route: "unmatched"}
+		rec := recorders.Get().(*statusRecorder)
+		*rec = statusRecorder{ResponseWriter: w, route: "unmatched"}
 		defer func() {
 			if rec.status == 0 {
 				rec.status = http.StatusOK
@@ -122,6 +131,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 					"status", rec.status, "bytes", rec.bytes, "encoding", w.Header().Get("Content-Encoding"),
 					"took", took.String(), "remote", r.RemoteAddr)
 			}
+			*rec = statusRecorder{}
+			recorders.Put(rec)
 		}()
 		w = rec
 	}
@@ -134,25 +145,72 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			httpError(w, http.StatusInternalServerError, "internal error")
 		}
 	}()
-	// A feed request is matched by the router and served from here:
-	// through the router's ServeHTTP, each request is copied twice to carry
-	// its route and variables in its context. Paths the router would clean
-	// (and redirect), other routes, 404s and 405s go through it.
-	var m mux.RouteMatch
-	if p := r.URL.Path; path.Clean(p) == p && h.router.Match(r, &m) && m.MatchErr == nil {
-		if name := m.Route.GetName(); feedRoutes[name] {
+	// A feed request is matched here and served directly: through the
+	// router, each request would be copied twice to carry its route and
+	// variables in its context, and matched against regular expressions.
+	// matchFeed accepts exactly what the router's four feed routes accept
+	// (FuzzMatchFeed holds it to that); unclean paths (which the router
+	// redirects), other routes, 404s and 405s go through the router.
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		if m, ok := matchFeed(r.URL.Path); ok {
 			if rec, ok := w.(*statusRecorder); ok {
-				rec.route = name
+				rec.route = m.route
 			}
-			h.feed(w, r, m.Vars)
+			h.feed(w, r, m)
 			return
 		}
 	}
 	h.router.ServeHTTP(w, r)
 }
 
-// feedRoutes are the names of the routes of feeds.
-var feedRoutes = map[string]bool{"feed": true, "category": true, "language": true, "language_category": true}
+// feedMatch is what a feed URL's path names.
+type feedMatch struct {
+	route              string // the router's name for the route
+	category, language string // as written in the path
+	file               string // rss.xml, atom.xml or feed.json
+}
+
+// matchFeed matches a path against the feed routes: /F,
+// /category/C/F, /language/L/F and /language/L/category/C/F, where F is a
+// feed file name and C and L are any segments. Paths that path.Clean would
+// change do not match (so no segment is empty, "." or "..").
+func matchFeed(p string) (feedMatch, bool) {
+	var m feedMatch
+	if len(p) < 2 || p[0] != '/' || path.Clean(p) != p {
+		return m, false
+	}
+	var segs [5]string
+	n := 0
+	for rest := p[1:]; ; n++ {
+		if n == len(segs) {
+			return m, false
+		}
+		i := strings.IndexByte(rest, '/')
+		if i < 0 {
+			segs[n] = rest
+			n++
+			break
+		}
+		segs[n], rest = rest[:i], rest[i+1:]
+	}
+	switch {
+	case n == 1:
+		m.route = "feed"
+	case n == 3 && segs[0] == "category":
+		m.route, m.category = "category", segs[1]
+	case n == 3 && segs[0] == "language":
+		m.route, m.language = "language", segs[1]
+	case n == 5 && segs[0] == "language" && segs[2] == "category":
+		m.route, m.language, m.category = "language_category", segs[1], segs[3]
+	default:
+		return m, false
+	}
+	m.file = segs[n-1]
+	if _, ok := FormatByFile(m.file); !ok {
+		return m, false
+	}
+	return m, true
+}
 
 // httpError writes a one-line plain-text error.
 func httpError(w http.ResponseWriter, code int, msg string) {
@@ -190,11 +248,11 @@ func (h *Handler) snapshot(w http.ResponseWriter) *Snapshot {
 	return snap
 }
 
-func (h *Handler) feed(w http.ResponseWriter, r *http.Request, vars map[string]string) {
-	format, _ := FormatByFile(vars["format"])
+func (h *Handler) feed(w http.ResponseWriter, r *http.Request, m feedMatch) {
+	format, _ := FormatByFile(m.file)
 	key := ViewKey{
-		Category: strings.ToLower(vars["category"]),
-		Language: strings.ToLower(strings.ReplaceAll(vars["language"], "_", "-")),
+		Category: strings.ToLower(m.category),
+		Language: strings.ToLower(strings.ReplaceAll(m.language, "_", "-")),
 	}
 	limit, page := h.site.Limit, 1
 	if r.URL.RawQuery != "" {
@@ -268,8 +326,15 @@ var (
 	hdrNosniff = []string{"nosniff"}
 )
 
-// notModifiedDrops are the headers a 200 has and a 304 does not.
-var notModifiedDrops = []string{"Content-Type", "Content-Encoding", "Last-Modified", "X-Content-Type-Options", "Link"}
+// header returns a request header's first value. Request headers are
+// canonicalized as they are read, so the map is indexed directly, without
+// Header.Get's canonicalization of the name on every call.
+func header(h http.Header, canonicalKey string) string {
+	if v := h[canonicalKey]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
 
 // serve writes a rendered document in the coding the client prefers, or
 // 304 when it already has any representation of it. Plain GETs and HEADs,
@@ -278,33 +343,22 @@ var notModifiedDrops = []string{"Content-Type", "Content-Encoding", "Last-Modifi
 // or a range go through http.ServeContent, which implements all of
 // RFC 9110.
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, doc *Rendered) {
-	coding := negotiate(r.Header.Get("Accept-Encoding"))
+	coding := negotiate(header(r.Header, "Accept-Encoding"))
 	enc := doc.encoding(coding)
 	ctype, lastMod, link := doc.headers()
 	hdr := w.Header()
-	hdr["Content-Type"] = ctype
 	hdr["Etag"] = enc.hdrETag
 	hdr["Vary"] = hdrVary
 	hdr["Cache-Control"] = h.hdrCacheControl
-	hdr["X-Content-Type-Options"] = hdrNosniff
-	if enc.hdrCoding != nil {
-		hdr["Content-Encoding"] = enc.hdrCoding
-	}
-	if link != nil {
-		hdr["Link"] = link
-	}
-	if lastMod != nil {
-		hdr["Last-Modified"] = lastMod
-	}
 	// A client holding the identity representation, asking now with gzip
 	// accepted, has the document: any of its tags is a match.
-	inm := r.Header.Get("If-None-Match")
+	inm := header(r.Header, "If-None-Match")
 	notModified := inm != "" && doc.Matches(inm)
-	simple := r.Header.Get("Range") == "" && r.Header.Get("If-Match") == "" &&
-		r.Header.Get("If-Unmodified-Since") == "" && r.Header.Get("If-Range") == ""
+	simple := header(r.Header, "Range") == "" && header(r.Header, "If-Match") == "" &&
+		header(r.Header, "If-Unmodified-Since") == "" && header(r.Header, "If-Range") == ""
 	if !notModified && simple && inm == "" && lastMod != nil {
 		// RFC 9110 13.1.3: If-Modified-Since only without If-None-Match.
-		if ims := r.Header.Get("If-Modified-Since"); ims != "" {
+		if ims := header(r.Header, "If-Modified-Since"); ims != "" {
 			if t, err := http.ParseTime(ims); err == nil && !doc.LastModified.Truncate(time.Second).After(t) {
 				notModified = true
 			}
@@ -314,11 +368,19 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, doc *Rendered) {
 		// RFC 9110 15.4.5: a 304 carries ETag, Vary and Cache-Control (and
 		// Date), and no other representation metadata: the ETag is the
 		// validator a cache updates by.
-		for _, k := range notModifiedDrops {
-			delete(hdr, k)
-		}
 		w.WriteHeader(http.StatusNotModified)
 		return
+	}
+	hdr["Content-Type"] = ctype
+	hdr["X-Content-Type-Options"] = hdrNosniff
+	if enc.hdrCoding != nil {
+		hdr["Content-Encoding"] = enc.hdrCoding
+	}
+	if link != nil {
+		hdr["Link"] = link
+	}
+	if lastMod != nil {
+		hdr["Last-Modified"] = lastMod
 	}
 	if simple {
 		hdr["Content-Length"] = enc.hdrLength

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"path"
 	"strings"
 	"testing"
 	"time"
@@ -295,4 +297,43 @@ func TestUncleanPaths(t *testing.T) {
 			t.Errorf("%s: %d to %q, want 301 to %q", path, resp.StatusCode, resp.Header.Get("Location"), want)
 		}
 	}
+}
+
+// FuzzMatchFeed holds the handler's own feed-route matcher to the router:
+// for every clean path, a GET matches a feed route in gorilla/mux exactly
+// when it matches in matchFeed, with the same route and variables; an
+// unclean path never matches (the router redirects it).
+func FuzzMatchFeed(f *testing.F) {
+	for _, p := range []string{
+		"/rss.xml", "/atom.xml", "/feed.json", "/feed.xml", "/RSS.xml", "/", "", "rss.xml",
+		"/category/national/rss.xml", "/category/rss.xml", "/category/rss.xml/rss.xml",
+		"/category/a b/atom.xml", "/category/é/feed.json", "/category//rss.xml",
+		"/language/km/atom.xml", "/language/km/category/national/feed.json",
+		"/language/km/category/feed.json", "/language/km/national/x/feed.json",
+		"/category/x/language/km/rss.xml", "/language/km/category/a/b/rss.xml",
+		"/language/../rss.xml", "/category/./rss.xml", "/rss.xml/", "/healthz", "/opml.xml",
+		"/language/category/category/x/rss.xml", "/language/language/rss.xml",
+	} {
+		f.Add(p)
+	}
+	set, _ := loadFixture(f)
+	h := feed.NewHandler(testSite(), set, nil)
+	f.Fuzz(func(t *testing.T, p string) {
+		route, category, language, file, ok := feed.MatchFeed(p)
+		if p == "" || p[0] != '/' || path.Clean(p) != p {
+			if ok {
+				t.Fatalf("%q: matched as %s though the router would redirect or refuse it", p, route)
+			}
+			return
+		}
+		r := &http.Request{Method: http.MethodGet, URL: &url.URL{Path: p}, Header: http.Header{}}
+		muxRoute, vars, muxOK := h.RouterMatch(r)
+		muxOK = muxOK && (muxRoute == "feed" || muxRoute == "category" || muxRoute == "language" || muxRoute == "language_category")
+		if ok != muxOK {
+			t.Fatalf("%q: matchFeed %v (%s), router %v (%s)", p, ok, route, muxOK, muxRoute)
+		}
+		if ok && (route != muxRoute || category != vars["category"] || language != vars["language"] || file != vars["format"]) {
+			t.Fatalf("%q: matchFeed %s %q %q %q, router %s %v", p, route, category, language, file, muxRoute, vars)
+		}
+	})
 }

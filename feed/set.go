@@ -80,9 +80,13 @@ func (s *Snapshot) Page(v *View, n, limit int) ([]*Post, bool) {
 // proportion to the feeds it touches, not to the whole archive.
 type Set struct {
 	mu       sync.Mutex
-	posts    map[string]*Post    // every post by path, drafts included
-	ids      map[string][]string // id -> sorted paths of the non-draft posts with it
-	live     map[string]*Post    // id -> the post the feeds use: the first path's
+	posts map[string]*Post // every post by path, drafts included
+	// live holds, for each id, the non-draft post with it whose path sorts
+	// first: the post the feeds use. extra holds the other paths, sorted,
+	// of ids that more than one post has (rare: no entry per post, which
+	// would cost every garbage collection a few more pointers per post).
+	live     *idIndex
+	extra    map[string][]string
 	future   []*Post             // live posts not yet due, soonest first
 	now      func() time.Time
 	log      *slog.Logger
@@ -109,7 +113,7 @@ func NewSet(opt SetOptions) *Set {
 		opt.Logger = slog.Default()
 	}
 	return &Set{
-		posts: map[string]*Post{}, ids: map[string][]string{}, live: map[string]*Post{},
+		posts: map[string]*Post{}, live: newIDIndex(), extra: map[string][]string{},
 		now: opt.Now, log: opt.Logger, reported: map[string]bool{}, changed: make(chan struct{}),
 	}
 }
@@ -133,22 +137,29 @@ func (s *Set) Now() time.Time { return s.now() }
 func (s *Set) Apply(upserts []*Post, removes []string) *Snapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	touched := make(map[string]bool, len(upserts)+len(removes))
+	// touched: the ids the change may concern, with the post each showed
+	// before it.
+	touched := make(map[string]*Post, len(upserts)+len(removes))
+	touch := func(id string) {
+		if _, ok := touched[id]; !ok {
+			touched[id] = s.live.get(id)
+		}
+	}
 	for _, path := range removes {
 		if old, ok := s.posts[path]; ok {
+			touch(old.ID)
 			s.unindex(old)
 			delete(s.posts, path)
-			touched[old.ID] = true
 		}
 	}
 	for _, p := range upserts {
 		if old, ok := s.posts[p.Path]; ok {
+			touch(old.ID)
 			s.unindex(old)
-			touched[old.ID] = true
 		}
+		touch(p.ID)
 		s.posts[p.Path] = p
 		s.index(p)
-		touched[p.ID] = true
 	}
 	return s.publish(touched)
 }
@@ -167,6 +178,20 @@ func (s *Set) StoredBodies() []*Body {
 	return bodies
 }
 
+// StoredBodyBytes is the size of the bodies of every post held that are
+// in a BodyStore: the store's space in use.
+func (s *Set) StoredBodyBytes() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var n int64
+	for _, p := range s.posts {
+		if p.body != nil {
+			n += int64(p.body.Len())
+		}
+	}
+	return n
+}
+
 // Refresh publishes a new snapshot of the same posts at the clock's current
 // time, so that future-dated posts that are now due appear.
 func (s *Set) Refresh() *Snapshot {
@@ -183,44 +208,71 @@ func (s *Set) Post(path string) (*Post, bool) {
 	return p, ok
 }
 
+// index makes p, held in posts, a candidate for its id.
 func (s *Set) index(p *Post) {
 	if p.Draft {
 		return
 	}
-	paths := s.ids[p.ID]
-	i, found := slices.BinarySearch(paths, p.Path)
-	if !found {
-		s.ids[p.ID] = slices.Insert(paths, i, p.Path)
+	cur := s.live.get(p.ID)
+	switch {
+	case cur == nil:
+		s.live.put(p)
+	case p.Path < cur.Path:
+		s.live.put(p)
+		s.addExtra(p.ID, cur.Path)
+	default:
+		s.addExtra(p.ID, p.Path)
 	}
 }
 
+// unindex withdraws p, still held in posts, as a candidate for its id.
 func (s *Set) unindex(p *Post) {
-	paths := s.ids[p.ID]
-	if i, found := slices.BinarySearch(paths, p.Path); found {
+	if p.Draft {
+		return
+	}
+	if cur := s.live.get(p.ID); cur == nil || cur.Path != p.Path {
+		s.dropExtra(p.ID, p.Path)
+		return
+	}
+	if more := s.extra[p.ID]; len(more) > 0 {
+		s.live.put(s.posts[more[0]])
+		s.dropExtra(p.ID, more[0])
+	} else {
+		s.live.del(p.ID)
+	}
+}
+
+func (s *Set) addExtra(id, path string) {
+	paths := s.extra[id]
+	if i, found := slices.BinarySearch(paths, path); !found {
+		s.extra[id] = slices.Insert(paths, i, path)
+	}
+}
+
+func (s *Set) dropExtra(id, path string) {
+	paths := s.extra[id]
+	if i, found := slices.BinarySearch(paths, path); found {
 		paths = slices.Delete(paths, i, i+1)
 	}
 	if len(paths) == 0 {
-		delete(s.ids, p.ID)
+		delete(s.extra, id)
 	} else {
-		s.ids[p.ID] = paths
+		s.extra[id] = paths
 	}
 }
 
-// publish settles which post each touched id shows, moves posts that are
-// now due out of the future list, and builds the next snapshot from the
-// current one, rebuilding only the views that changed.
-func (s *Set) publish(touched map[string]bool) *Snapshot {
+// publish takes the ids a change touched, with the post each showed
+// before it, moves posts that are now due out of the future list, and
+// builds the next snapshot from the current one, rebuilding only the views
+// that changed.
+func (s *Set) publish(touched map[string]*Post) *Snapshot {
 	now := s.now()
 	var removed, added, later []*Post
-	for id := range touched {
-		var want *Post
-		if paths := s.ids[id]; len(paths) > 0 {
-			want = s.posts[paths[0]]
-			for _, dropped := range paths[1:] {
-				s.conflict(id, paths[0], dropped)
-			}
+	for id, old := range touched {
+		want := s.live.get(id)
+		for _, dropped := range s.extra[id] {
+			s.conflict(id, want.Path, dropped)
 		}
-		old := s.live[id]
 		if old == want {
 			continue
 		}
@@ -232,10 +284,8 @@ func (s *Set) publish(touched map[string]bool) *Snapshot {
 			}
 		}
 		if want == nil {
-			delete(s.live, id)
 			continue
 		}
-		s.live[id] = want
 		if want.Date.After(now) {
 			later = append(later, want) // not into s.future yet: it must stay sorted for futureIndex
 		} else {

@@ -5,8 +5,10 @@ package metrics
 
 import (
 	"net/http"
+	"maps"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/feedd/feedd/feed"
@@ -37,8 +39,11 @@ type Metrics struct {
 
 	// The children of requests and latency by route and status, looked up
 	// once: labels are hashed and the status formatted at each request
-	// otherwise.
-	byRoute sync.Map // requestLabels -> *requestObservers
+	// otherwise. The map is replaced, never changed, when a pair is new
+	// (a few dozen in a process's life), so reading it takes no lock and,
+	// unlike a sync.Map, does not box its key into an allocation.
+	byRoute   atomic.Pointer[map[requestLabels]*requestObservers]
+	byRouteMu sync.Mutex // serializes the replacements
 }
 
 type requestLabels struct {
@@ -71,6 +76,7 @@ func New(src *Sources) *Metrics {
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}),
 	}
+	m.byRoute.Store(&map[requestLabels]*requestObservers{})
 	reg.MustRegister(m.requests, m.latency, m.reloads,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
@@ -117,10 +123,10 @@ func New(src *Sources) *Metrics {
 				func() float64 { return float64(w.Stats().Overflows) }),
 		)
 	}
-	if b := src.Bodies; b != nil {
+	if b, set := src.Bodies, src.Set; b != nil && set != nil {
 		reg.MustRegister(
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "feedd_body_store_live_bytes", Help: "Bytes of post bodies in use, kept in files out of memory."},
-				func() float64 { return float64(b.Stats().Live) }),
+				func() float64 { return float64(set.StoredBodyBytes()) }),
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "feedd_body_store_file_bytes", Help: "Bytes in the body store's files, dead bodies included."},
 				func() float64 { return float64(b.Stats().Total) }),
 			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "feedd_body_store_compactions_total", Help: "Compactions of the body store."},
@@ -148,16 +154,31 @@ func (m *Metrics) Handler() http.Handler {
 // ObserveRequest counts a request by route name and status, and its time.
 func (m *Metrics) ObserveRequest(route string, status int, took time.Duration) {
 	k := requestLabels{route, status}
-	o, ok := m.byRoute.Load(k)
-	if !ok {
-		o, _ = m.byRoute.LoadOrStore(k, &requestObservers{
-			count:   m.requests.WithLabelValues(route, strconv.Itoa(status)),
-			latency: m.latency.WithLabelValues(route),
-		})
+	obs := (*m.byRoute.Load())[k]
+	if obs == nil {
+		obs = m.observers(k)
 	}
-	obs := o.(*requestObservers)
 	obs.count.Inc()
 	obs.latency.Observe(took.Seconds())
+}
+
+// observers adds the children for a new route and status.
+func (m *Metrics) observers(k requestLabels) *requestObservers {
+	m.byRouteMu.Lock()
+	defer m.byRouteMu.Unlock()
+	old := *m.byRoute.Load()
+	if obs := old[k]; obs != nil {
+		return obs
+	}
+	next := make(map[requestLabels]*requestObservers, len(old)+1)
+	maps.Copy(next, old)
+	obs := &requestObservers{
+		count:   m.requests.WithLabelValues(k.route, strconv.Itoa(k.status)),
+		latency: m.latency.WithLabelValues(k.route),
+	}
+	next[k] = obs
+	m.byRoute.Store(&next)
+	return obs
 }
 
 // ObserveReload records a batch of changes applied.

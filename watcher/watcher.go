@@ -77,7 +77,7 @@ type Watcher struct {
 
 	// State below is owned by the Run goroutine.
 	root    string                // the posts directory resolved; "" until found
-	files   map[string]*fileState // every post file seen, good or bad, by relative path
+	files   map[string]fileState // every post file seen, good or bad, by relative path
 	dirs    map[string]string     // watched real directory -> relative path
 	dirRel  map[string]string     // relative path -> watched real directory
 	fsw     *fsnotify.Watcher
@@ -121,7 +121,7 @@ func New(set *feed.Set, opt Options) *Watcher {
 	opt.Parse.DeferBodies = false
 	return &Watcher{
 		opt: opt, set: set, log: opt.Logger, deferBodies: deferBodies,
-		files: map[string]*fileState{}, dirs: map[string]string{}, dirRel: map[string]string{},
+		files: map[string]fileState{}, dirs: map[string]string{}, dirRel: map[string]string{},
 		pending: map[string]time.Time{},
 		parent:  filepath.Dir(abs), base: filepath.Base(abs),
 	}
@@ -148,7 +148,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 		// The store runs one compaction at a time, and does not ask for
 		// another while one runs.
 		store := w.opt.Parse.Bodies
-		if store == nil || !store.NeedsCompaction() {
+		if store == nil || !store.CompactionDue() {
 			return
 		}
 		bodies := w.set.StoredBodies()
@@ -159,8 +159,9 @@ func (w *Watcher) Run(ctx context.Context) error {
 			case err != nil:
 				w.log.Error("compacting the body store", "err", err)
 			case done:
-				w.log.Info("body store compacted", "bodies", len(bodies), "live_bytes", before.Live,
-					"dead_bytes", before.Total-before.Live, "took", time.Since(start).Round(time.Millisecond).String())
+				live := feed.LiveBytes(bodies)
+				w.log.Info("body store compacted", "bodies", len(bodies), "live_bytes", live,
+					"dead_bytes", before.Total-live, "took", time.Since(start).Round(time.Millisecond).String())
 			}
 		})
 	}
@@ -454,7 +455,7 @@ func (w *Watcher) take(f File, since time.Time, r readResult, b *batch) {
 		return
 	}
 	b.files++
-	old := w.files[f.Rel]
+	old, known := w.files[f.Rel]
 	if err != nil {
 		if st.real == "" { // could not open it: gone between the event and the read?
 			if _, statErr := os.Stat(f.Real); errors.Is(statErr, os.ErrNotExist) {
@@ -464,11 +465,11 @@ func (w *Watcher) take(f File, since time.Time, r readResult, b *batch) {
 		}
 		b.bad++
 		w.bad.Add(1)
-		if old == nil || old.bad == "" {
+		if !known || old.bad == "" {
 			w.badNow.Add(1)
 		}
-		st.good = old != nil && old.good
-		if old == nil || old.bad != err.Error() {
+		st.good = known && old.good
+		if !known || old.bad != err.Error() {
 			if st.good {
 				w.log.Warn("bad post; its last good version stays in the feeds", "err", err.Error())
 			} else {
@@ -476,25 +477,25 @@ func (w *Watcher) take(f File, since time.Time, r readResult, b *batch) {
 			}
 		}
 		st.bad = err.Error()
-		w.files[f.Rel] = &st
+		w.files[f.Rel] = st
 		return
 	}
-	if old != nil && old.good {
+	if known && old.good {
 		b.updated++
 	} else {
 		b.added++
 	}
-	if old != nil && old.bad != "" {
+	if known && old.bad != "" {
 		w.badNow.Add(-1)
 		w.log.Info("post fixed", "path", f.Rel)
 	}
-	if old == nil {
+	if !known {
 		for _, warning := range p.Warnings {
 			w.log.Debug("post warning", "path", f.Rel, "warning", warning)
 		}
 	}
 	st.good = true
-	w.files[f.Rel] = &st
+	w.files[f.Rel] = st
 	b.upserts = append(b.upserts, p)
 }
 
@@ -571,7 +572,7 @@ func (w *Watcher) rescan(reason string) {
 	var changed []File
 	for _, f := range t.Files {
 		seen[f.Rel] = true
-		if old := w.files[f.Rel]; old != nil && old.sameFile(stateOf(f.Real, f.info)) {
+		if old, known := w.files[f.Rel]; known && old.sameFile(stateOf(f.Real, f.info)) {
 			continue
 		}
 		changed = append(changed, f)

@@ -102,6 +102,7 @@ const defaultAddr = ":8080"
 type settings struct {
 	posts, addr, baseURL, config string
 	logFormat, logLevel          string
+	pprof                        string
 }
 
 // fromEnv fills what the flags left empty from FEEDD_* variables.
@@ -110,7 +111,7 @@ func (s *settings) fromEnv(getenv func(string) string) {
 		dst *string
 		key string
 	}{{&s.posts, "FEEDD_POSTS"}, {&s.addr, "FEEDD_ADDR"}, {&s.baseURL, "FEEDD_BASE_URL"}, {&s.config, "FEEDD_CONFIG"},
-		{&s.logFormat, "FEEDD_LOG_FORMAT"}, {&s.logLevel, "FEEDD_LOG_LEVEL"}} {
+		{&s.logFormat, "FEEDD_LOG_FORMAT"}, {&s.logLevel, "FEEDD_LOG_LEVEL"}, {&s.pprof, "FEEDD_PPROF"}} {
 		if *v.dst == "" {
 			*v.dst = getenv(v.key)
 		}

@@ -67,6 +67,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fs.StringVar(&s.addr, "addr", "", "listen address (default :8080; env FEEDD_ADDR)")
 		fs.StringVar(&s.logFormat, "log-format", "", "text or json (default: text on a terminal, json otherwise; env FEEDD_LOG_FORMAT)")
 		fs.StringVar(&s.logLevel, "log-level", "", "debug, info, warn or error (default info; debug logs every request; env FEEDD_LOG_LEVEL)")
+		fs.StringVar(&s.pprof, "pprof", "", "serve Go's profiles (net/http/pprof) at this address, apart from the feeds; off by default (env FEEDD_PPROF)")
 	}
 	if cmd == "serve" || cmd == "build" {
 		fs.StringVar(&s.baseURL, "base-url", "", "public URL of this service (default http://localhost:PORT; env FEEDD_BASE_URL)")
@@ -108,6 +109,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		fmt.Fprintf(stderr, "feedd: %v\n", err)
 		return 2
+	}
+	if s.pprof != "" {
+		ln, err := net.Listen("tcp", s.pprof)
+		if err != nil {
+			fmt.Fprintf(stderr, "feedd: pprof: %v\n", err)
+			return 2
+		}
+		defer ln.Close()
+		go servePprof(ln)
+		log.Info("serving profiles", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
 	}
 	if err := serve(ctx, cfg, log); err != nil {
 		log.Error("feedd stopped", "err", err)
