@@ -79,7 +79,7 @@ func (s *Snapshot) Page(v *View, n, limit int) ([]*Post, bool) {
 // readers (Current), who never wait on the writer. A change costs time in
 // proportion to the feeds it touches, not to the whole archive.
 type Set struct {
-	mu       sync.Mutex
+	mu    sync.Mutex
 	posts map[string]*Post // every post by path, drafts included
 	// live holds, for each id, the non-draft post with it whose path sorts
 	// first: the post the feeds use. extra holds the other paths, sorted,
@@ -87,7 +87,7 @@ type Set struct {
 	// would cost every garbage collection a few more pointers per post).
 	live     *idIndex
 	extra    map[string][]string
-	future   []*Post             // live posts not yet due, soonest first
+	future   []*Post // live posts not yet due, soonest first
 	now      func() time.Time
 	log      *slog.Logger
 	version  uint64

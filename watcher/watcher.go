@@ -76,10 +76,10 @@ type Watcher struct {
 	log *slog.Logger
 
 	// State below is owned by the Run goroutine.
-	root    string                // the posts directory resolved; "" until found
+	root    string               // the posts directory resolved; "" until found
 	files   map[string]fileState // every post file seen, good or bad, by relative path
-	dirs    map[string]string     // watched real directory -> relative path
-	dirRel  map[string]string     // relative path -> watched real directory
+	dirs    map[string]string    // watched real directory -> relative path
+	dirRel  map[string]string    // relative path -> watched real directory
 	fsw     *fsnotify.Watcher
 	parent  string               // the directory holding opt.Dir, watched for swaps
 	base    string               // opt.Dir's name in parent
