@@ -58,7 +58,11 @@ type segment struct {
 // by Fill, whichever comes first.
 type Body struct {
 	store *BodyStore
-	loc   atomic.Pointer[bodyLoc] // nil while deferred; moved by Compact
+	// Where the body is in the store: in the Body rather than behind a
+	// pointer, which would be one more object for every garbage
+	// collection to mark.
+	mu  sync.Mutex
+	loc bodyLoc // seg is nil while deferred; moved by Compact
 	// Where the Markdown of a deferred body is in the post's file.
 	srcOff, srcLen int
 	srcSum         uint64
@@ -129,29 +133,29 @@ func (s *BodyStore) newSegment() (*segment, error) {
 }
 
 // reserve finds room for n bytes.
-func (s *BodyStore) reserve(n int) (*bodyLoc, error) {
+func (s *BodyStore) reserve(n int) (bodyLoc, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.active.size > 0 && s.active.size+int64(n) > s.segMax {
 		seg, err := s.newSegment()
 		if err != nil {
-			return nil, err
+			return bodyLoc{}, err
 		}
 		s.active = seg
 	}
-	loc := &bodyLoc{seg: s.active, off: s.active.size, n: n}
+	loc := bodyLoc{seg: s.active, off: s.active.size, n: n}
 	s.active.size += int64(n)
 	return loc, nil
 }
 
 // write stores html at a new place.
-func (s *BodyStore) write(html []byte) (*bodyLoc, error) {
+func (s *BodyStore) write(html []byte) (bodyLoc, error) {
 	loc, err := s.reserve(len(html))
 	if err != nil {
-		return nil, err
+		return bodyLoc{}, err
 	}
 	if _, err := loc.seg.f.WriteAt(html, loc.off); err != nil {
-		return nil, fmt.Errorf("body store: %w", err)
+		return bodyLoc{}, fmt.Errorf("body store: %w", err)
 	}
 	s.total.Add(int64(len(html)))
 	s.written.Add(int64(len(html)))
@@ -179,7 +183,11 @@ func (b *Body) put(html []byte) error {
 		}
 		return err
 	}
-	b.loc.CompareAndSwap(nil, loc)
+	b.mu.Lock()
+	if b.loc.seg == nil {
+		b.loc = loc
+	}
+	b.mu.Unlock()
 	return nil
 }
 
@@ -189,23 +197,25 @@ func (s *BodyStore) Defer(md []byte, off int) *Body {
 	return &Body{store: s, srcOff: off, srcLen: len(md), srcSum: maphash.Bytes(s.seed, md)}
 }
 
-// Len is the size of the stored body, 0 while it is deferred.
-func (b *Body) Len() int {
-	if loc := b.loc.Load(); loc != nil {
-		return loc.n
-	}
-	return 0
+// where is the body's place in the store; its seg is nil while deferred.
+func (b *Body) where() bodyLoc {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.loc
 }
 
+// Len is the size of the stored body, 0 while it is deferred.
+func (b *Body) Len() int { return b.where().n }
+
 // Deferred says whether the body is still to be rendered.
-func (b *Body) Deferred() bool { return b.loc.Load() == nil }
+func (b *Body) Deferred() bool { return b.where().seg == nil }
 
 // stored reads the body if it is in the store. A reader holds the body's
 // place, so the segment it is in stays open while it reads, even if
 // Compact moves the body.
 func (b *Body) stored() ([]byte, bool, error) {
-	loc := b.loc.Load()
-	if loc == nil {
+	loc := b.where()
+	if loc.seg == nil {
 		return nil, false, nil
 	}
 	buf := make([]byte, loc.n)
@@ -347,7 +357,9 @@ func (s *BodyStore) Compact(ctx context.Context, bodies []*Body) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		b.loc.Store(loc)
+		b.mu.Lock()
+		b.loc = loc
+		b.mu.Unlock()
 	}
 	s.compacted.Add(1)
 	s.mark.Store(s.written.Load())

@@ -80,12 +80,12 @@ func (s *Snapshot) Page(v *View, n, limit int) ([]*Post, bool) {
 // proportion to the feeds it touches, not to the whole archive.
 type Set struct {
 	mu    sync.Mutex
-	posts map[string]*Post // every post by path, drafts included
+	posts *postIndex // every post by path, drafts included
 	// live holds, for each id, the non-draft post with it whose path sorts
 	// first: the post the feeds use. extra holds the other paths, sorted,
 	// of ids that more than one post has (rare: no entry per post, which
 	// would cost every garbage collection a few more pointers per post).
-	live     *idIndex
+	live     *postIndex
 	extra    map[string][]string
 	future   []*Post // live posts not yet due, soonest first
 	now      func() time.Time
@@ -113,7 +113,7 @@ func NewSet(opt SetOptions) *Set {
 		opt.Logger = slog.Default()
 	}
 	return &Set{
-		posts: map[string]*Post{}, live: newIDIndex(), extra: map[string][]string{},
+		posts: newPostIndex(byPath), live: newPostIndex(byID), extra: map[string][]string{},
 		now: opt.Now, log: opt.Logger, reported: map[string]bool{}, changed: make(chan struct{}),
 	}
 }
@@ -146,19 +146,19 @@ func (s *Set) Apply(upserts []*Post, removes []string) *Snapshot {
 		}
 	}
 	for _, path := range removes {
-		if old, ok := s.posts[path]; ok {
+		if old := s.posts.get(path); old != nil {
 			touch(old.ID)
 			s.unindex(old)
-			delete(s.posts, path)
+			s.posts.del(path)
 		}
 	}
 	for _, p := range upserts {
-		if old, ok := s.posts[p.Path]; ok {
+		if old := s.posts.get(p.Path); old != nil {
 			touch(old.ID)
 			s.unindex(old)
 		}
 		touch(p.ID)
-		s.posts[p.Path] = p
+		s.posts.put(p)
 		s.index(p)
 	}
 	return s.publish(touched)
@@ -169,8 +169,8 @@ func (s *Set) Apply(upserts []*Post, removes []string) *Snapshot {
 func (s *Set) StoredBodies() []*Body {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	bodies := make([]*Body, 0, len(s.posts))
-	for _, p := range s.posts {
+	bodies := make([]*Body, 0, s.posts.len())
+	for p := range s.posts.all {
 		if p.body != nil {
 			bodies = append(bodies, p.body)
 		}
@@ -184,7 +184,7 @@ func (s *Set) StoredBodyBytes() int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var n int64
-	for _, p := range s.posts {
+	for p := range s.posts.all {
 		if p.body != nil {
 			n += int64(p.body.Len())
 		}
@@ -204,7 +204,8 @@ func (s *Set) Refresh() *Snapshot {
 func (s *Set) Post(path string) (*Post, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, ok := s.posts[path]
+	p := s.posts.get(path)
+	ok := p != nil
 	return p, ok
 }
 
@@ -235,7 +236,7 @@ func (s *Set) unindex(p *Post) {
 		return
 	}
 	if more := s.extra[p.ID]; len(more) > 0 {
-		s.live.put(s.posts[more[0]])
+		s.live.put(s.posts.get(more[0]))
 		s.dropExtra(p.ID, more[0])
 	} else {
 		s.live.del(p.ID)

@@ -477,7 +477,7 @@ func (w *Watcher) take(f File, since time.Time, r readResult, b *batch) {
 			}
 		}
 		st.bad = err.Error()
-		w.files[f.Rel] = st
+		w.keep(f.Rel, st)
 		return
 	}
 	if known && old.good {
@@ -495,8 +495,24 @@ func (w *Watcher) take(f File, since time.Time, r readResult, b *batch) {
 		}
 	}
 	st.good = true
-	w.files[f.Rel] = st
+	w.keep(p.Path, st) // the post's copy of the path: not one more string per file
 	b.upserts = append(b.upserts, p)
+}
+
+// keep remembers a file's state, its real path shortened to atRel where it
+// is the usual one.
+func (w *Watcher) keep(rel string, st fileState) {
+	w.files[rel] = w.short(rel, st)
+}
+
+// short gives st with its real path replaced by atRel if it is the posts
+// directory's real path joined with rel.
+func (w *Watcher) short(rel string, st fileState) fileState {
+	if r := w.root; r != "" && len(st.real) == len(r)+1+len(rel) && strings.HasPrefix(st.real, r) &&
+		st.real[len(r)] == filepath.Separator && st.real[len(r)+1:] == filepath.FromSlash(rel) {
+		st.real = atRel
+	}
+	return st
 }
 
 // remove drops a post file that is gone.
@@ -572,7 +588,7 @@ func (w *Watcher) rescan(reason string) {
 	var changed []File
 	for _, f := range t.Files {
 		seen[f.Rel] = true
-		if old, known := w.files[f.Rel]; known && old.sameFile(stateOf(f.Real, f.info)) {
+		if old, known := w.files[f.Rel]; known && old.sameFile(w.short(f.Rel, stateOf(f.Real, f.info))) {
 			continue
 		}
 		changed = append(changed, f)

@@ -443,3 +443,22 @@ func TestDeferredBodies(t *testing.T) {
 		t.Error("the last good version is gone")
 	}
 }
+
+// TestRescanSkipsUnchangedFiles: full rescans of a tree where nothing
+// changed (polling, here) read no file again and publish nothing: each
+// file's remembered state, size, time, inode and real path, matches what
+// the rescan finds.
+func TestRescanSkipsUnchangedFiles(t *testing.T) {
+	dir := newPostsDir(t)
+	write(t, filepath.Join(dir, "a.md"), postFile("A", "a"))
+	write(t, filepath.Join(dir, "2024", "05", "b.md"), postFile("B", "b"))
+	write(t, filepath.Join(dir, "bad.md"), "---\ntitle: no date\n---\n")
+	h := startWatcher(t, dir, polling)
+	h.waitFor("the posts", has("A=a", "B=b"))
+	before := h.w.Stats()
+	h.waitStats("three more polls", func(s watcher.Stats) bool { return s.FullScans >= before.FullScans+3 })
+	if after := h.w.Stats(); after.Batches != before.Batches || after.Bad != before.Bad {
+		t.Errorf("unchanged files were read again: %d batches and %d bad reads, want %d and %d",
+			after.Batches, after.Bad, before.Batches, before.Bad)
+	}
+}

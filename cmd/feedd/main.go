@@ -207,20 +207,25 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	handler.Mount("/metrics", "metrics", m.Handler())
 	handler.Observe(m.ObserveRequest)
 
+	// Timeouts: a request's header within 5 s, 120 s idle between
+	// requests, 30 s for a request from its header to its response's end;
+	// enforced by guard rather than by net/http (see connGuard).
+	guard := newConnGuard(5*time.Second, 120*time.Second, 30*time.Second)
 	srv := &http.Server{
-		Addr:              cfg.Addr,
-		Handler:           handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		Addr:           cfg.Addr,
+		Handler:        handler,
+		ConnState:      guard.connState,
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
+	ln = guard.listener(ln)
+	guardCtx, stopGuard := context.WithCancel(context.Background())
+	defer stopGuard() // after the shutdown below: it finishes requests in flight
+	go guard.run(guardCtx)
 	log.Info("feedd listening", "addr", ln.Addr().String(), "base_url", cfg.Site.BaseURL, "posts", cfg.Posts, "version", buildVersion())
 
 	if pub != nil {

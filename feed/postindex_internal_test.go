@@ -7,11 +7,11 @@ import (
 	"testing"
 )
 
-// TestIDIndexCollisions: with a hash that gives only four values, so that
-// most ids collide, the index still finds, replaces and removes exactly
-// what a plain map does.
-func TestIDIndexCollisions(t *testing.T) {
-	x := newIDIndex()
+// TestPostIndexCollisions: with a hash that gives only four values, so
+// that most keys collide, the index still finds, replaces, removes and
+// lists exactly what a plain map does.
+func TestPostIndexCollisions(t *testing.T) {
+	x := newPostIndex(byID)
 	x.hash = func(_ maphash.Seed, s string) uint64 { return uint64(len(s) % 4) }
 	model := map[string]*Post{}
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -32,6 +32,18 @@ func TestIDIndexCollisions(t *testing.T) {
 		}
 		if x.len() != len(model) {
 			t.Fatalf("step %d: %d ids held, want %d", step, x.len(), len(model))
+		}
+		if step%1000 == 0 {
+			n := 0
+			for p := range x.all {
+				if model[p.ID] != p {
+					t.Fatalf("step %d: all yields %s's %v, which is not held", step, p.ID, p)
+				}
+				n++
+			}
+			if n != len(model) {
+				t.Fatalf("step %d: all yields %d posts, want %d", step, n, len(model))
+			}
 		}
 	}
 	if len(x.clash) == 0 {
