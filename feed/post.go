@@ -317,10 +317,10 @@ func Parse(relPath string, data []byte, modTime time.Time, opt ParseOptions) (*P
 // pack lays out the post's own strings in one allocation, and shares the
 // names many posts repeat (categories, language) with every post that
 // names them: a large archive is then a few objects per post for the
-// garbage collector to trace, not a dozen. The path is left alone: it is
-// the watcher's and the set's key too.
+// garbage collector to trace, not a dozen. The watcher keys its state by
+// the post's copy of the path, so that too is one string for both.
 func (p *Post) pack() {
-	own := []*string{&p.ID, &p.Title, &p.Summary, &p.Link, &p.Image}
+	own := []*string{&p.Path, &p.ID, &p.Title, &p.Summary, &p.Link, &p.Image}
 	for i := range p.Tags {
 		own = append(own, &p.Tags[i])
 	}
