@@ -36,6 +36,8 @@ type BodyStore struct {
 	mu     sync.Mutex
 	active *segment
 
+	locs sync.RWMutex // guards every Body.loc of the store
+
 	total      atomic.Int64 // bytes in open segment files
 	segments   atomic.Int64 // open segment files
 	written    atomic.Int64 // bytes ever written
@@ -58,10 +60,10 @@ type segment struct {
 // by Fill, whichever comes first.
 type Body struct {
 	store *BodyStore
-	// Where the body is in the store: in the Body rather than behind a
-	// pointer, which would be one more object for every garbage
-	// collection to mark.
-	mu  sync.Mutex
+	// Where the body is in the store, guarded by the store's locs: in the
+	// Body rather than behind a pointer, which would be one more object
+	// for every garbage collection to mark, and without a lock of its own,
+	// which would make a Post (which holds its Body) impossible to copy.
 	loc bodyLoc // seg is nil while deferred; moved by Compact
 	// Where the Markdown of a deferred body is in the post's file.
 	srcOff, srcLen int
@@ -162,14 +164,16 @@ func (s *BodyStore) write(html []byte) (bodyLoc, error) {
 	return loc, nil
 }
 
-// Put stores a body. An error (a full disk) leaves the caller to keep the
-// body in memory.
-func (s *BodyStore) Put(html []byte) (*Body, error) {
-	b := &Body{store: s}
+// putInto stores a body as b (a zero Body, inside its post). An error (a
+// full disk) leaves b as it was, for the caller to keep the body in
+// memory.
+func (s *BodyStore) putInto(b *Body, html []byte) error {
+	b.store = s
 	if err := b.put(html); err != nil {
-		return nil, err
+		b.store = nil
+		return err
 	}
-	return b, nil
+	return nil
 }
 
 // put writes the body's HTML and points it there, unless another reader
@@ -183,24 +187,25 @@ func (b *Body) put(html []byte) error {
 		}
 		return err
 	}
-	b.mu.Lock()
+	s.locs.Lock()
 	if b.loc.seg == nil {
 		b.loc = loc
 	}
-	b.mu.Unlock()
+	s.locs.Unlock()
 	return nil
 }
 
-// Defer makes a body to be rendered later from the Markdown md, which is
-// the part of the post's file from offset off.
-func (s *BodyStore) Defer(md []byte, off int) *Body {
-	return &Body{store: s, srcOff: off, srcLen: len(md), srcSum: maphash.Bytes(s.seed, md)}
+// deferInto makes b (a zero Body, inside its post) a body to be rendered
+// later from the Markdown md, which is the part of the post's file from
+// offset off.
+func (s *BodyStore) deferInto(b *Body, md []byte, off int) {
+	b.store, b.srcOff, b.srcLen, b.srcSum = s, off, len(md), maphash.Bytes(s.seed, md)
 }
 
 // where is the body's place in the store; its seg is nil while deferred.
 func (b *Body) where() bodyLoc {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	b.store.locs.RLock()
+	defer b.store.locs.RUnlock()
 	return b.loc
 }
 
@@ -262,7 +267,7 @@ func (s *BodyStore) Fill(ctx context.Context, posts []*Post) int {
 		if ctx.Err() != nil {
 			break
 		}
-		if b := p.body; b != nil && b.store == s && b.Deferred() {
+		if b := p.StoredBody(); b != nil && b.store == s && b.Deferred() {
 			if _, err := b.html(p); err == nil {
 				n++
 			}
@@ -357,9 +362,9 @@ func (s *BodyStore) Compact(ctx context.Context, bodies []*Body) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		b.mu.Lock()
+		s.locs.Lock()
 		b.loc = loc
-		b.mu.Unlock()
+		s.locs.Unlock()
 	}
 	s.compacted.Add(1)
 	s.mark.Store(s.written.Load())

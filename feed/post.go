@@ -28,7 +28,10 @@ type Post struct {
 	// Content is the body as HTML, with absolute URLs, when it is kept in
 	// memory; with a BodyStore it is "" and HTML reads it from there.
 	Content   string
-	body      *Body
+	// body is the body in a BodyStore (store set), or none (store nil):
+	// held in the Post rather than pointed to, which would be one more
+	// object per post for every garbage collection to mark.
+	body      Body
 	Link      string // absolute URL
 	Image     string // absolute URL, or ""
 	ImageType string // MIME type guessed from Image's extension
@@ -290,7 +293,7 @@ func Parse(relPath string, data []byte, modTime time.Time, opt ParseOptions) (*P
 		p.Summary = plainText(s)
 	}
 	if opt.Bodies != nil && opt.DeferBodies && p.Summary != "" {
-		p.body = opt.Bodies.Defer(body, fileLen-len(body))
+		opt.Bodies.deferInto(&p.body, body, fileLen-len(body))
 		p.pack()
 		return p, nil
 	}
@@ -306,8 +309,8 @@ func Parse(relPath string, data []byte, modTime time.Time, opt ParseOptions) (*P
 	}
 	p.Content = finishBody(content, p.Summary)
 	if opt.Bodies != nil {
-		if b, err := opt.Bodies.Put([]byte(p.Content)); err == nil {
-			p.Content, p.body = "", b
+		if err := opt.Bodies.putInto(&p.body, []byte(p.Content)); err == nil {
+			p.Content = ""
 		}
 	}
 	p.pack()
@@ -374,7 +377,7 @@ func summaryParagraph(summary string) string {
 // HTML is the post's body as HTML, read from its BodyStore if it is kept
 // in one.
 func (p *Post) HTML() (string, error) {
-	if p.body == nil {
+	if p.body.store == nil {
 		return p.Content, nil
 	}
 	return p.body.html(p)
@@ -382,7 +385,12 @@ func (p *Post) HTML() (string, error) {
 
 // StoredBody is the post's body in a BodyStore, or nil when it is in
 // memory.
-func (p *Post) StoredBody() *Body { return p.body }
+func (p *Post) StoredBody() *Body {
+	if p.body.store == nil {
+		return nil
+	}
+	return &p.body
+}
 
 func hasCategory(cs []Category, slug string) bool {
 	for _, c := range cs {

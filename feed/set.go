@@ -171,8 +171,8 @@ func (s *Set) StoredBodies() []*Body {
 	defer s.mu.Unlock()
 	bodies := make([]*Body, 0, s.posts.len())
 	for p := range s.posts.all {
-		if p.body != nil {
-			bodies = append(bodies, p.body)
+		if b := p.StoredBody(); b != nil {
+			bodies = append(bodies, b)
 		}
 	}
 	return bodies
@@ -185,8 +185,8 @@ func (s *Set) StoredBodyBytes() int64 {
 	defer s.mu.Unlock()
 	var n int64
 	for p := range s.posts.all {
-		if p.body != nil {
-			n += int64(p.body.Len())
+		if b := p.StoredBody(); b != nil {
+			n += int64(b.Len())
 		}
 	}
 	return n

@@ -13,8 +13,9 @@ import (
 // (net/http's 2 to 3 KB) dies at once. Go's default (GOGC=100: collect
 // when the heap has doubled) would cost as much memory again as the
 // archive holds. So feedd collects when the heap passes 1.4 times the live
-// data plus 96 MiB: at 100,000 posts (about 110 MB live) that is about
-// 250 MiB; a small archive gets up to 5 times its live data (GOGC=400).
+// data plus 80 MiB: at 100,000 posts (about 110 MB live) that is about
+// 230 MiB, and the process stays under 300 MB; a small archive gets up to
+// 5 times its live data (GOGC=400).
 // The room matters on one core: each collection marks the whole archive
 // and, while it runs, makes requests yield to it (about 40 ms of CPU and
 // 140 ms of marking at 100,000 posts), so the fewer the collections, the
@@ -22,7 +23,7 @@ import (
 // GOMEMLIMIT in the environment turn this off.
 const (
 	gcLiveFactor = 1.4
-	gcHeadroom   = 96 << 20
+	gcHeadroom   = 80 << 20
 	// startGCPercent bounds the heap while the first scan fills it.
 	startGCPercent = 50
 	// servingGCPercent lets the memory limit decide, but for heaps so small

@@ -434,7 +434,7 @@ func TestReplicasIdentical(t *testing.T) {
 
 // TestGCBudget: feedd leaves the collector alone when GOGC or GOMEMLIMIT is
 // set, and its memory limit always leaves room above the live heap (at
-// least 96 MiB, and 40 % more), but keeps 100,000 posts' (about 110 MB
+// least 80 MiB, and 40 % more), but keeps 100,000 posts' (about 110 MB
 // live) under 300 MB.
 func TestGCBudget(t *testing.T) {
 	for env, want := range map[string]bool{"": true, "GOGC": false, "GOMEMLIMIT": false} {
@@ -450,11 +450,11 @@ func TestGCBudget(t *testing.T) {
 	}
 	for _, live := range []uint64{0, 20 << 20, 145 << 20, 2 << 30} {
 		limit := gcLimit(live)
-		if limit < int64(live)+96<<20 || float64(limit) < 1.4*float64(live) {
+		if limit < int64(live)+80<<20 || float64(limit) < 1.4*float64(live) {
 			t.Errorf("live heap %d MiB: limit %d MiB leaves too little room", live>>20, limit>>20)
 		}
 	}
-	if limit := gcLimit(110e6); limit > 270e6 {
+	if limit := gcLimit(110e6); limit > 250e6 {
 		t.Errorf("limit for 100,000 posts' 110 MB: %d MB; with the runtime's own memory it would pass 300 MB", limit/1e6)
 	}
 }
@@ -676,5 +676,53 @@ func TestHealthcheck(t *testing.T) {
 	stderr.Reset()
 	if code := run(context.Background(), []string{"healthcheck"}, env(map[string]string{"FEEDD_ADDR": free}), io.Discard, &stderr); code != 1 || !strings.Contains(stderr.String(), "connection refused") {
 		t.Errorf("healthcheck with nothing listening: exit %d, %q", code, stderr.String())
+	}
+}
+
+// TestPprof: -pprof serves Go's profiles on their own address, and the
+// feeds' address does not serve them.
+func TestPprof(t *testing.T) {
+	cmd := exec.Command(feeddBinary(t), "serve", "-addr", "127.0.0.1:0", "-posts", copyPosts(t), "-pprof", "127.0.0.1:0")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	logs := bufio.NewScanner(stderr)
+	var profiles, addr string
+	for (profiles == "" || addr == "") && logs.Scan() {
+		var line struct{ Msg, Addr, URL string }
+		if json.Unmarshal(logs.Bytes(), &line) == nil {
+			switch line.Msg {
+			case "serving profiles":
+				profiles = line.URL
+			case "feedd listening":
+				addr = line.Addr
+			}
+		}
+	}
+	go io.Copy(io.Discard, stderr)
+	if profiles == "" || addr == "" {
+		t.Fatalf("no log line with the profiles' URL (%q) or the address (%q)", profiles, addr)
+	}
+	resp, err := http.Get(profiles + "goroutine?debug=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "goroutine profile:") {
+		t.Errorf("GET %sgoroutine?debug=1: %d %.80q", profiles, resp.StatusCode, body)
+	}
+	resp, err = http.Get("http://" + addr + "/debug/pprof/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("the feeds' address answers /debug/pprof/ with %d, want 404", resp.StatusCode)
 	}
 }
