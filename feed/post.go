@@ -27,7 +27,7 @@ type Post struct {
 	Summary string // plain text
 	// Content is the body as HTML, with absolute URLs, when it is kept in
 	// memory; with a BodyStore it is "" and HTML reads it from there.
-	Content   string
+	Content string
 	// body is the body in a BodyStore (store set), or none (store nil):
 	// held in the Post rather than pointed to, which would be one more
 	// object per post for every garbage collection to mark.
