@@ -8,19 +8,24 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/metrics"
 )
 
-// benchHandler serves 100,000 posts, their bodies in a body store as
-// feedd serve keeps them.
+// benchHandler serves 100,000 posts, their bodies in a body store, with
+// every request observed by the metrics, as feedd serve does.
 func benchHandler(b *testing.B) http.Handler {
 	store := newStore(b, feed.BodyStoreOptions{})
 	set := feed.NewSet(feed.SetOptions{Now: func() time.Time { return fixedNow }, Logger: quiet})
 	set.Apply(benchPosts(b, 100000, store), nil)
-	return feed.NewHandler(testSite(), set, quiet)
+	h := feed.NewHandler(testSite(), set, quiet)
+	m := metrics.New(&metrics.Sources{Set: set, Cache: h.Cache(), Bodies: store})
+	h.Mount("/metrics", "metrics", m.Handler())
+	h.Observe(m.ObserveRequest)
+	return h
 }
 
-// BenchmarkServe: a cached feed through the router, as identity, gzip and
-// brotli, and a 304 for a poller that has it.
+// BenchmarkServe: a cached feed through the handler (routing, metrics), as
+// identity, gzip and brotli, and a 304 for a poller that has it.
 //
 //	go test ./feed -run '^$' -bench Serve -benchmem
 func BenchmarkServe(b *testing.B) {
