@@ -37,14 +37,29 @@ func guardedServer(t *testing.T, header, idle, busy time.Duration) (addr string,
 	return ln.Addr().String(), done
 }
 
-// waitClosed reads from r until the server closes the connection.
-func waitClosed(t *testing.T, c net.Conn, r io.Reader) {
+// dial connects to addr for the rest of the test.
+func dial(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// closedNoSooner reads c (through r) until the server closes it, and checks
+// that that was no sooner than d after start: a rule's timeout.
+func closedNoSooner(t *testing.T, c net.Conn, r io.Reader, start time.Time, d time.Duration, rule string) {
 	t.Helper()
 	c.SetReadDeadline(time.Now().Add(30 * time.Second)) // the test's own limit, far beyond any timeout here
 	_, err := io.Copy(io.Discard, r)
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
 		t.Fatalf("the server did not close the connection in 30 s")
+	}
+	if took := time.Since(start); took < d {
+		t.Errorf("closed after %v, before the %s timeout of %v", took, rule, d)
 	}
 }
 
@@ -75,16 +90,9 @@ func TestGuardSlowHeader(t *testing.T) {
 	const header = 300 * time.Millisecond
 	addr, _ := guardedServer(t, header, hour, hour)
 	start := time.Now()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dial(t, addr)
 	io.WriteString(c, "GET /small HTTP/1.1\r\nHost: x\r\n")
-	waitClosed(t, c, c)
-	if took := time.Since(start); took < header {
-		t.Errorf("closed after %v, before the header timeout of %v", took, header)
-	}
+	closedNoSooner(t, c, c, start, header, "header")
 }
 
 // TestGuardSlowHeaderOnKeptAliveConnection: after requests are answered,
@@ -93,20 +101,13 @@ func TestGuardSlowHeader(t *testing.T) {
 func TestGuardSlowHeaderOnKeptAliveConnection(t *testing.T) {
 	const header = 300 * time.Millisecond
 	addr, _ := guardedServer(t, header, hour, hour)
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dial(t, addr)
 	br := bufio.NewReader(c)
 	get(t, c, br, "/small")
 	get(t, c, br, "/small")
 	start := time.Now()
 	io.WriteString(c, "GET /small HTTP/1.1\r\nHo")
-	waitClosed(t, c, br)
-	if took := time.Since(start); took < header {
-		t.Errorf("closed after %v, before the header timeout of %v", took, header)
-	}
+	closedNoSooner(t, c, br, start, header, "header")
 }
 
 // TestGuardIdle: a kept-alive connection with no next request is closed
@@ -114,19 +115,12 @@ func TestGuardSlowHeaderOnKeptAliveConnection(t *testing.T) {
 func TestGuardIdle(t *testing.T) {
 	const idle = 400 * time.Millisecond
 	addr, _ := guardedServer(t, hour, idle, hour)
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dial(t, addr)
 	br := bufio.NewReader(c)
 	get(t, c, br, "/small")
 	start := time.Now() // before the second request: the server goes idle after it
 	get(t, c, br, "/small")
-	waitClosed(t, c, br)
-	if took := time.Since(start); took < idle {
-		t.Errorf("closed after %v, before the idle timeout of %v", took, idle)
-	}
+	closedNoSooner(t, c, br, start, idle, "idle")
 }
 
 // TestGuardBusy: a client that asks for a large response and reads none
@@ -135,11 +129,7 @@ func TestGuardIdle(t *testing.T) {
 func TestGuardBusy(t *testing.T) {
 	const busy = 300 * time.Millisecond
 	addr, bigDone := guardedServer(t, hour, hour, busy)
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dial(t, addr)
 	start := time.Now()
 	io.WriteString(c, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
 	select {

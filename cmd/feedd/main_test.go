@@ -230,15 +230,7 @@ func TestMain(m *testing.M) {
 // and returns its base URL and the process (killed when the test ends).
 func startFeedd(t *testing.T, args ...string) (string, *exec.Cmd) {
 	t.Helper()
-	cmd := exec.Command(feeddBinary(t), append([]string{"serve", "-addr", "127.0.0.1:0"}, args...)...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill() })
+	cmd, stderr := runFeedd(t, append([]string{"serve", "-addr", "127.0.0.1:0"}, args...)...)
 	logs := bufio.NewScanner(stderr)
 	var addr string
 	for addr == "" && logs.Scan() {
@@ -266,6 +258,22 @@ func startFeedd(t *testing.T, args ...string) (string, *exec.Cmd) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// runFeedd starts the feedd binary with args, killed when the test ends,
+// and gives its standard error to read.
+func runFeedd(t *testing.T, args ...string) (*exec.Cmd, io.Reader) {
+	t.Helper()
+	cmd := exec.Command(feeddBinary(t), args...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	return cmd, stderr
 }
 
 // copyPosts copies the sample posts into a temporary directory.
@@ -682,15 +690,7 @@ func TestHealthcheck(t *testing.T) {
 // TestPprof: -pprof serves Go's profiles on their own address, and the
 // feeds' address does not serve them.
 func TestPprof(t *testing.T) {
-	cmd := exec.Command(feeddBinary(t), "serve", "-addr", "127.0.0.1:0", "-posts", copyPosts(t), "-pprof", "127.0.0.1:0")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill() })
+	_, stderr := runFeedd(t, "serve", "-addr", "127.0.0.1:0", "-posts", copyPosts(t), "-pprof", "127.0.0.1:0")
 	logs := bufio.NewScanner(stderr)
 	var profiles, addr string
 	for (profiles == "" || addr == "") && logs.Scan() {
