@@ -331,7 +331,7 @@ func (s *BodyStore) Compact(ctx context.Context, bodies []*Body) (bool, error) {
 		return false, nil
 	}
 	defer s.compacting.Store(false)
-	if dead := s.total.Load() - LiveBytes(bodies); dead <= s.compactAbove || dead <= s.total.Load()-dead {
+	if live := LiveBytes(bodies); s.total.Load()-live <= max(s.compactAbove, live) {
 		s.mark.Store(s.written.Load())
 		return false, nil
 	}
