@@ -11,7 +11,10 @@ import (
 
 func MatchFeed(p string) (route, category, language, file string, ok bool) {
 	m, ok := matchFeed(p)
-	return m.route, m.category, m.language, m.file, ok
+	if !ok {
+		return "", "", "", "", false
+	}
+	return m.route, m.category, m.language, m.format.File(), true
 }
 
 func (h *Handler) RouterMatch(r *http.Request) (route string, vars map[string]string, ok bool) {

@@ -43,7 +43,8 @@ func NewHandler(site *Site, set *Set, log *slog.Logger) *Handler {
 	// tried in order.
 	feed := func(w http.ResponseWriter, r *http.Request) {
 		vars := mux.Vars(r)
-		h.feed(w, r, feedMatch{category: vars["category"], language: vars["language"], file: vars["format"]})
+		format, _ := FormatByFile(vars["format"]) // the route's pattern admits only the three
+		h.feed(w, r, feedMatch{category: vars["category"], language: vars["language"], format: format})
 	}
 	r.HandleFunc("/"+formatPattern, feed).Methods(get...).Name("feed")
 	r.HandleFunc("/category/{category}/"+formatPattern, feed).Methods(get...).Name("category")
@@ -167,7 +168,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type feedMatch struct {
 	route              string // the router's name for the route
 	category, language string // as written in the path
-	file               string // rss.xml, atom.xml or feed.json
+	format             Format // from the file name: rss.xml, atom.xml or feed.json
 }
 
 // matchFeed matches a path against the feed routes: /F,
@@ -205,11 +206,9 @@ func matchFeed(p string) (feedMatch, bool) {
 	default:
 		return m, false
 	}
-	m.file = segs[n-1]
-	if _, ok := FormatByFile(m.file); !ok {
-		return m, false
-	}
-	return m, true
+	format, ok := FormatByFile(segs[n-1])
+	m.format = format
+	return m, ok
 }
 
 // httpError writes a one-line plain-text error.
@@ -249,7 +248,7 @@ func (h *Handler) snapshot(w http.ResponseWriter) *Snapshot {
 }
 
 func (h *Handler) feed(w http.ResponseWriter, r *http.Request, m feedMatch) {
-	format, _ := FormatByFile(m.file)
+	format := m.format
 	key := ViewKey{
 		Category: strings.ToLower(m.category),
 		Language: strings.ToLower(strings.ReplaceAll(m.language, "_", "-")),

@@ -170,26 +170,32 @@ func (s *Set) StoredBodies() []*Body {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	bodies := make([]*Body, 0, s.posts.len())
-	for p := range s.posts.all {
-		if b := p.StoredBody(); b != nil {
-			bodies = append(bodies, b)
-		}
+	for b := range s.storedBodies {
+		bodies = append(bodies, b)
 	}
 	return bodies
 }
 
 // StoredBodyBytes is the size of the bodies of every post held that are
-// in a BodyStore: the store's space in use.
+// in a BodyStore: the store's space in use. It walks the posts without
+// making StoredBodies' list, for the metrics.
 func (s *Set) StoredBodyBytes() int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var n int64
-	for p := range s.posts.all {
-		if b := p.StoredBody(); b != nil {
-			n += int64(b.Len())
-		}
+	for b := range s.storedBodies {
+		n += int64(b.Len())
 	}
 	return n
+}
+
+// storedBodies yields the stored body of every post held; s.mu is held.
+func (s *Set) storedBodies(yield func(*Body) bool) {
+	for p := range s.posts.all {
+		if b := p.StoredBody(); b != nil && !yield(b) {
+			return
+		}
+	}
 }
 
 // Refresh publishes a new snapshot of the same posts at the clock's current
