@@ -3,6 +3,7 @@ package feed
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -46,8 +47,38 @@ func ParseDate(s string, loc *time.Location) (time.Time, error) {
 			if t.Year() < 1 || t.Year() > 9999 {
 				return time.Time{}, fmt.Errorf("date %q out of range", orig)
 			}
+			if f.zoned {
+				t = shareZone(t)
+			}
 			return t, nil
 		}
 	}
 	return time.Time{}, fmt.Errorf("unreadable date %q (want RFC 3339, \"2006-01-02 15:04:05 -0700\", \"2006-01-02 15:04:05\" or \"2006-01-02\")", orig)
+}
+
+// zones holds one Location for each zone offset dates are written with.
+// time.Parse makes a new Location for every date whose offset is neither
+// UTC's nor the local zone's: three objects, held by the post for as long as
+// it is served, for every date of an archive written in, say, +07:00.
+var zones sync.Map // zoneKey -> *time.Location
+
+type zoneKey struct {
+	name   string
+	offset int
+}
+
+// shareZone returns t in the shared Location of its zone, the same instant
+// written the same way.
+func shareZone(t time.Time) time.Time {
+	loc := t.Location()
+	if loc == time.UTC || loc == time.Local {
+		return t
+	}
+	name, offset := t.Zone()
+	k := zoneKey{name, offset}
+	shared, ok := zones.Load(k)
+	if !ok {
+		shared, _ = zones.LoadOrStore(k, time.FixedZone(name, offset))
+	}
+	return t.In(shared.(*time.Location))
 }

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 	"unique"
@@ -344,11 +345,38 @@ func (p *Post) pack() {
 		l := len(*f)
 		*f, arena = arena[:l], arena[l:]
 	}
-	for i := range p.Categories {
-		p.Categories[i].Slug = unique.Make(p.Categories[i].Slug).Value()
-		p.Categories[i].Name = unique.Make(p.Categories[i].Name).Value()
-	}
+	p.Categories = shareCategories(p.Categories)
 	p.Language = unique.Make(p.Language).Value()
+}
+
+// categorySets holds one []Category for each list of categories posts
+// give: most posts of an archive name one of a few lists, and sharing it
+// spares the collector an object and two pointers per post. Lists are
+// never modified once shared; one no post names any more stays (a few
+// bytes each).
+var categorySets sync.Map // the list's names, NUL-separated -> []Category
+
+func shareCategories(cs []Category) []Category {
+	if len(cs) == 0 {
+		return nil
+	}
+	n := 0
+	for _, c := range cs {
+		n += len(c.Slug) + len(c.Name) + 2
+	}
+	key := make([]byte, 0, n)
+	for _, c := range cs {
+		key = append(append(append(append(key, c.Slug...), 0), c.Name...), 0)
+	}
+	if v, ok := categorySets.Load(string(key)); ok {
+		return v.([]Category)
+	}
+	shared := make([]Category, len(cs))
+	for i, c := range cs {
+		shared[i] = Category{Slug: unique.Make(c.Slug).Value(), Name: unique.Make(c.Name).Value()}
+	}
+	v, _ := categorySets.LoadOrStore(string(key), shared)
+	return v.([]Category)
 }
 
 // renderBody renders a post's Markdown body as its item content.

@@ -44,6 +44,15 @@ func TestParseDate(t *testing.T) {
 			t.Errorf("ParseDate(%q) = %v, want %v", tt.in, got, want)
 		}
 	}
+	// Dates written with the same offset share one zone: a Location of its
+	// own per post would be more objects per post, held as long as the
+	// post is served. (Go shares whole-hour offsets itself; +05:30 it
+	// does not.)
+	a, _ := feed.ParseDate("2024-11-26T20:41:57+05:30", pp)
+	b, _ := feed.ParseDate("2023-01-02 03:04:05 +0530", pp)
+	if a.Location() != b.Location() || a.Format(time.RFC1123Z) != "Tue, 26 Nov 2024 20:41:57 +0530" {
+		t.Errorf("dates at +07:00: zones %p and %p, %s", a.Location(), b.Location(), a.Format(time.RFC1123Z))
+	}
 	for _, bad := range []string{"", "yesterday", "26/11/2024", "2024-13-01", "2024-11-26T25:00:00Z", "2024-11-26 20:41:57 PST"} {
 		if _, err := feed.ParseDate(bad, pp); err == nil {
 			t.Errorf("ParseDate(%q) accepted a date it cannot read", bad)
@@ -352,5 +361,30 @@ func TestSummaryDecodesMarkdown(t *testing.T) {
 	}
 	if want := "Fish & chips *not emphasis* ☺ © raw bold code &amp;"; p.Summary != want {
 		t.Errorf("Summary = %q, want %q", p.Summary, want)
+	}
+}
+
+// Posts that name the same categories share one list (an archive's posts
+// name a few lists between them: one object per post less for every
+// garbage collection), and the sharing never mixes up two spellings.
+func TestCategoriesShared(t *testing.T) {
+	a := mustParse(t, "a.md", "code: A\ntitle: a\ndate: 2024-01-01\ncategories: [World, Sport]")
+	b := mustParse(t, "b.md", "code: B\ntitle: b\ndate: 2024-01-02\ncategories: [World, Sport]")
+	c := mustParse(t, "c.md", "code: C\ntitle: c\ndate: 2024-01-03\ncategories: [WORLD, Sport]")
+	d := mustParse(t, "d.md", "code: D\ntitle: d\ndate: 2024-01-04\ncategories: [Sport, World]")
+	if len(a.Categories) != 2 || &a.Categories[0] != &b.Categories[0] {
+		t.Errorf("two posts naming World and Sport hold two lists: %p and %p", a.Categories, b.Categories)
+	}
+	for _, tt := range []struct {
+		p    *feed.Post
+		want string
+	}{{a, "world/World sport/Sport"}, {c, "world/WORLD sport/Sport"}, {d, "sport/Sport world/World"}} {
+		var got []string
+		for _, cat := range tt.p.Categories {
+			got = append(got, cat.Slug+"/"+cat.Name)
+		}
+		if strings.Join(got, " ") != tt.want {
+			t.Errorf("%s: categories %q, want %q", tt.p.ID, got, tt.want)
+		}
 	}
 }
