@@ -130,6 +130,7 @@ func TestPreconditions(t *testing.T) {
 		{"If-Match its tag", map[string]string{"If-Match": tag}, 200},
 		{"If-Match another tag", map[string]string{"If-Match": `"other"`}, 412},
 		{"If-Unmodified-Since earlier", map[string]string{"If-Unmodified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"}, 412},
+		{"If-Match decides before If-None-Match", map[string]string{"If-Match": `"other"`, "If-None-Match": tag}, 412},
 		{"Range", map[string]string{"Range": "bytes=0-9"}, 206},
 		{"Range with a stale If-Range", map[string]string{"Range": "bytes=0-9", "If-Range": `"other"`}, 200},
 	}
@@ -210,6 +211,53 @@ func TestCacheBounded(t *testing.T) {
 	st := h.Cache().Stats()
 	if st.Bytes > site.CacheBytes || st.Entries == 0 || st.Entries >= 200 {
 		t.Errorf("cache holds %d entries in %d bytes, bound %d", st.Entries, st.Bytes, site.CacheBytes)
+	}
+}
+
+// TestCacheByPath: the documents served by their plain URL (no query:
+// nearly every poll) are found by path, are the current ones after every
+// change, and leave memory when the cache drops them.
+func TestCacheByPath(t *testing.T) {
+	site := testSite()
+	site.CacheBytes = 256 << 10 // the three documents below, not all of the limits
+	set, h, srv := cacheServer(t, site)
+	var posts []*feed.Post
+	for i := range 200 {
+		posts = append(posts, mustParse(t, fmt.Sprintf("p%d.md", i), fmt.Sprintf("code: P%d\ntitle: post %d\ndate: 2024-01-01\ncategory: Sport\n", i, i)))
+	}
+	set.Apply(posts, nil)
+	get := func(path string) (string, string) {
+		resp, body := rawFetch(t, "GET", srv.URL+path, nil)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d", path, resp.StatusCode)
+		}
+		return resp.Header.Get("ETag"), string(body)
+	}
+	for _, path := range []string{"/rss.xml", "/atom.xml", "/category/sport/feed.json"} {
+		first, _ := get(path)
+		if again, _ := get(path); again != first {
+			t.Errorf("%s: ETag %s then %s with nothing changed", path, first, again)
+		}
+	}
+	if n, held := h.Cache().PathDocs(); n != 3 || !held {
+		t.Errorf("%d documents by path (want 3), all held by the cache: %v", n, held)
+	}
+	before, _ := get("/rss.xml")
+	set.Apply([]*feed.Post{mustParse(t, "p0.md", "code: P0\ntitle: post 0 edited\ndate: 2024-01-02\ncategory: Sport\n")}, nil)
+	if after, body := get("/rss.xml"); after == before || !strings.Contains(body, "post 0 edited") {
+		t.Errorf("after an edit /rss.xml has ETag %s (was %s) and the edit: %v", after, before, strings.Contains(body, "post 0 edited"))
+	}
+	// Other documents push the plain ones out of the bounded cache.
+	for limit := 1; limit <= 200; limit++ {
+		if limit != site.Limit {
+			get(fmt.Sprintf("/rss.xml?limit=%d", limit))
+		}
+	}
+	if _, held := h.Cache().PathDocs(); !held {
+		t.Error("a document the cache dropped is still held to be served by path")
+	}
+	if _, body := get("/rss.xml"); !strings.Contains(body, "post 0 edited") {
+		t.Error("/rss.xml lost the edit after the cache dropped it")
 	}
 }
 

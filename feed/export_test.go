@@ -24,3 +24,25 @@ func (h *Handler) RouterMatch(r *http.Request) (route string, vars map[string]st
 	}
 	return m.Route.GetName(), m.Vars, true
 }
+
+// PathDocs says how many documents the cache serves by path, and whether
+// each of them is also one of its entries (which is what bounds their
+// memory).
+func (c *Cache) PathDocs() (n int, allHeld bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := c.current.Load()
+	if t == nil {
+		return 0, true
+	}
+	held := map[*Rendered]bool{}
+	for _, el := range c.entries {
+		held[el.Value.(*cacheEntry).doc] = true
+	}
+	for _, doc := range t.docs {
+		if !held[doc] {
+			return len(t.docs), false
+		}
+	}
+	return len(t.docs), true
+}
