@@ -41,7 +41,7 @@ type post struct {
 	categories                            []string
 	language                              string
 	store, segment                        *int
-	scalars                               [28]int64
+	_                                     [28]int64 // the rest of feedd's post: dates, sizes, the body's place
 }
 
 // held keeps the archive reachable.
@@ -54,8 +54,6 @@ var held struct {
 	arena  []byte
 }
 
-var sink []byte
-
 func build(shape string, n int, scatter bool) {
 	shared := new(int)
 	switch shape {
@@ -66,7 +64,7 @@ func build(shape string, n int, scatter bool) {
 		for i := 0; i < n; i++ {
 			if scatter {
 				for g := 0; g < 30; g++ {
-					sink = make([]byte, 100+g*37%700)
+					runtime.KeepAlive(make([]byte, 100+g*37%700))
 				}
 			}
 			var s string
