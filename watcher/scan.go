@@ -4,7 +4,7 @@ package watcher
 
 import (
 	"fmt"
-	"io"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -175,46 +175,30 @@ func readPost(f File, opt feed.ParseOptions, checkBusy bool) (p *feed.Post, st f
 	if max <= 0 {
 		max = feed.DefaultMaxSize
 	}
-	fh, err := os.Open(f.Real)
-	if err != nil {
-		return nil, st, false, &feed.PostError{Path: f.Rel, Reason: readReason(err)}
-	}
-	defer fh.Close()
-	info, err := fh.Stat()
-	if err != nil {
-		return nil, st, false, &feed.PostError{Path: f.Rel, Reason: readReason(err)}
-	}
-	st = stateOf(f.Real, info)
-	if checkBusy && openForWriting(fh) {
+	data, st, busy, err := readFile(f.Real, max, checkBusy)
+	if busy {
 		return nil, st, true, nil
 	}
-	if info.Size() > int64(max) {
-		return nil, st, false, &feed.PostError{Path: f.Rel, Reason: fmt.Sprintf("larger than the limit of %d bytes", max)}
+	if err != nil {
+		return nil, st, false, &feed.PostError{Path: f.Rel, Reason: readReason(err)}
 	}
-	// One buffer of the file's size (and a byte more, to notice growth),
-	// rather than one grown as it reads.
-	data := make([]byte, 0, info.Size()+1)
-	for {
-		n, err := fh.Read(data[len(data):cap(data)])
-		data = data[:len(data)+n]
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, st, false, &feed.PostError{Path: f.Rel, Reason: readReason(err)}
-		}
-		if len(data) == cap(data) {
-			if len(data) > max {
-				return nil, st, false, &feed.PostError{Path: f.Rel, Reason: fmt.Sprintf("larger than the limit of %d bytes", max)}
-			}
-			data = append(data, 0)[:len(data)] // it grew while being read
-		}
-	}
-	p, err = feed.Parse(f.Rel, data, info.ModTime(), opt)
+	p, err = feed.Parse(f.Rel, data, st.modTime, opt)
 	return p, st, false, err
 }
 
+// tooLargeError is a file over the size limit.
+type tooLargeError int
+
+func tooLarge(max int) error { return tooLargeError(max) }
+
+func (e tooLargeError) Error() string {
+	return fmt.Sprintf("larger than the limit of %d bytes", int(e))
+}
+
 func readReason(err error) string {
+	if tl, ok := err.(tooLargeError); ok {
+		return tl.Error()
+	}
 	if pe, ok := err.(*os.PathError); ok {
 		return "cannot read: " + pe.Err.Error()
 	}
@@ -249,6 +233,7 @@ func FileReader(dir string) func(rel string) ([]byte, error) {
 		if !filepath.IsLocal(filepath.FromSlash(rel)) {
 			return nil, fmt.Errorf("%s: not a path inside the posts directory", rel)
 		}
-		return os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
+		data, _, _, err := readFile(filepath.Join(dir, filepath.FromSlash(rel)), math.MaxInt, false)
+		return data, err
 	}
 }
