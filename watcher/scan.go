@@ -45,7 +45,7 @@ func IsPostName(name string) bool {
 type File struct {
 	Rel  string
 	Real string
-	info os.FileInfo // from the walk, for change detection
+	info os.FileInfo // from the walk, for change detection (nil for a file the watcher did not know)
 }
 
 // Result is the outcome of a full scan: every good post, and every file that
@@ -62,6 +62,11 @@ type tree struct {
 	Files []File // post files, sorted by relative path
 	Dirs  []File // directories, the root first (Rel ""), then in walk order
 	onDir func(real, rel string)
+	// known says which files a rescan compares with what it knew: only
+	// those get a File.info. A file's type comes from its directory entry
+	// (a symlink's from its target), so an unknown file costs no stat
+	// call here: it is read, and fstat'ed then, anyway.
+	known func(rel string) bool
 }
 
 // resolveRoot resolves the posts directory to an absolute real path.
@@ -90,12 +95,12 @@ func resolveRoot(dir string) (string, error) {
 // are never entered or read. onDir, if not nil, is called for each
 // directory before it is listed, so that a watch added there misses nothing
 // created after the listing.
-func walkTree(dir string, onDir func(real, rel string)) (*tree, error) {
+func walkTree(dir string, onDir func(real, rel string), known func(rel string) bool) (*tree, error) {
 	root, err := resolveRoot(dir)
 	if err != nil {
 		return nil, err
 	}
-	t := &tree{Root: root, onDir: onDir}
+	t := &tree{Root: root, onDir: onDir, known: known}
 	if err := t.walk(root, "", map[string]bool{}); err != nil {
 		return nil, err
 	}
@@ -129,6 +134,12 @@ func (t *tree) walk(real, rel string, visited map[string]bool) error {
 		}
 		full := filepath.Join(real, name)
 		childRel := path.Join(rel, name)
+		if e.Type().IsRegular() && (t.known == nil || !t.known(childRel)) {
+			if IsPostName(name) {
+				t.Files = append(t.Files, File{Rel: childRel, Real: full})
+			}
+			continue
+		}
 		if e.Type()&os.ModeSymlink != 0 {
 			resolved, err := filepath.EvalSymlinks(full)
 			if err != nil || !within(t.Root, resolved) {
@@ -208,7 +219,7 @@ func readReason(err error) string {
 // Scan walks dir and parses every post in it, on all cores. Posts and
 // problems come out sorted by path.
 func Scan(dir string, opt feed.ParseOptions) (*Result, error) {
-	tree, err := walkTree(dir, nil)
+	tree, err := walkTree(dir, nil, nil)
 	if err != nil {
 		return nil, err
 	}

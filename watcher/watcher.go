@@ -566,7 +566,7 @@ func (w *Watcher) rescan(reason string) {
 		}
 		w.root = root
 	}
-	t, err := walkTree(w.opt.Dir, w.watch)
+	t, err := walkTree(w.opt.Dir, w.watch, func(rel string) bool { _, ok := w.files[rel]; return ok })
 	if err != nil {
 		w.lost(err)
 		return
