@@ -168,16 +168,18 @@ type Cache struct {
 	current atomic.Pointer[pathDocs]
 }
 
-// pathDocs are the documents of snap by path (copied on write).
+// pathDocs are the documents of one snapshot, by its version (not the
+// snapshot itself, which would keep its posts after the set has moved on),
+// by path (copied on write).
 type pathDocs struct {
-	snap *Snapshot
-	docs map[string]*Rendered
+	version uint64
+	docs    map[string]*Rendered
 }
 
 // lookup returns the document of snap at path, asked for with no query,
 // if the cache holds it.
 func (c *Cache) lookup(snap *Snapshot, path string) *Rendered {
-	if t := c.current.Load(); t != nil && t.snap == snap {
+	if t := c.current.Load(); t != nil && t.version == snap.Version {
 		if doc := t.docs[path]; doc != nil {
 			c.hits.Add(1)
 			return doc
@@ -193,7 +195,7 @@ func (c *Cache) remember(snap *Snapshot, key cacheKey, doc *Rendered) {
 	if doc.CanonicalQuery != "" {
 		return
 	}
-	if t := c.current.Load(); t != nil && t.snap == snap && t.docs[doc.CanonicalPath] == doc {
+	if t := c.current.Load(); t != nil && t.version == snap.Version && t.docs[doc.CanonicalPath] == doc {
 		return
 	}
 	c.mu.Lock()
@@ -204,14 +206,14 @@ func (c *Cache) remember(snap *Snapshot, key cacheKey, doc *Rendered) {
 	t := c.current.Load()
 	docs := map[string]*Rendered{}
 	switch {
-	case t == nil || t.snap.Version < snap.Version:
-	case t.snap == snap:
+	case t == nil || t.version < snap.Version:
+	case t.version == snap.Version:
 		docs = maps.Clone(t.docs)
 	default:
 		return
 	}
 	docs[doc.CanonicalPath] = doc
-	c.current.Store(&pathDocs{snap: snap, docs: docs})
+	c.current.Store(&pathDocs{version: snap.Version, docs: docs})
 }
 
 // DefaultCacheBytes is the cache's memory bound unless configured.
@@ -269,7 +271,7 @@ func (c *Cache) remove(el *list.Element) {
 	if t := c.current.Load(); t != nil && t.docs[e.doc.CanonicalPath] == e.doc {
 		docs := maps.Clone(t.docs)
 		delete(docs, e.doc.CanonicalPath)
-		c.current.Store(&pathDocs{snap: t.snap, docs: docs})
+		c.current.Store(&pathDocs{version: t.version, docs: docs})
 	}
 }
 
