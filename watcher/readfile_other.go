@@ -5,13 +5,14 @@ package watcher
 import (
 	"io"
 	"os"
+	"time"
 )
 
 // readFile reads the file at real whole, refusing one of more than max
-// bytes, and gives its state as it was before the read; with checkBusy it
-// gives busy, and no data, while some process has the file open for
-// writing.
-func readFile(real string, max int, checkBusy bool) (data []byte, st fileState, busy bool, err error) {
+// bytes, and gives its state as it was before the read; with busyWithin
+// above 0 it gives busy, and no data, while some process has the file
+// open for writing (which this system cannot tell: see openForWriting).
+func readFile(real string, max int, busyWithin time.Duration) (data []byte, st fileState, busy bool, err error) {
 	fh, err := os.Open(real)
 	if err != nil {
 		return nil, st, false, err
@@ -22,7 +23,7 @@ func readFile(real string, max int, checkBusy bool) (data []byte, st fileState, 
 		return nil, st, false, err
 	}
 	st = stateOf(real, info)
-	if checkBusy && openForWriting(fh) {
+	if busyWithin > 0 && openForWriting(fh) {
 		return nil, st, true, nil
 	}
 	if info.Size() > int64(max) {

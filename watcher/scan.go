@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/feedd/feedd/feed"
 )
@@ -174,19 +175,20 @@ func within(root, p string) bool {
 // Read reads and parses one post file. A file that cannot be read or parsed
 // gives a *feed.PostError.
 func Read(f File, opt feed.ParseOptions) (*feed.Post, error) {
-	p, _, _, err := readPost(f, opt, false)
+	p, _, _, err := readPost(f, opt, 0)
 	return p, err
 }
 
 // readPost reads and parses a post file and returns the state of the file
-// it read. With checkBusy, a file that some process still has open for
-// writing is not read: busy is true and the caller tries again later.
-func readPost(f File, opt feed.ParseOptions, checkBusy bool) (p *feed.Post, st fileState, busy bool, err error) {
+// it read. A file changed within busyWithin that some process still has
+// open for writing is not read: busy is true and the caller tries again
+// later (see readFile).
+func readPost(f File, opt feed.ParseOptions, busyWithin time.Duration) (p *feed.Post, st fileState, busy bool, err error) {
 	max := opt.MaxSize
 	if max <= 0 {
 		max = feed.DefaultMaxSize
 	}
-	data, st, busy, err := readFile(f.Real, max, checkBusy)
+	data, st, busy, err := readFile(f.Real, max, busyWithin)
 	if busy {
 		return nil, st, true, nil
 	}
@@ -224,7 +226,7 @@ func Scan(dir string, opt feed.ParseOptions) (*Result, error) {
 		return nil, err
 	}
 	files := tree.Files
-	results := readAll(files, opt, false)
+	results := readAll(files, opt, 0)
 	res := &Result{Files: len(files)}
 	for _, r := range results {
 		if r.err != nil {
@@ -244,7 +246,7 @@ func FileReader(dir string) func(rel string) ([]byte, error) {
 		if !filepath.IsLocal(filepath.FromSlash(rel)) {
 			return nil, fmt.Errorf("%s: not a path inside the posts directory", rel)
 		}
-		data, _, _, err := readFile(filepath.Join(dir, filepath.FromSlash(rel)), math.MaxInt, false)
+		data, _, _, err := readFile(filepath.Join(dir, filepath.FromSlash(rel)), math.MaxInt, 0)
 		return data, err
 	}
 }

@@ -404,9 +404,12 @@ func (w *Watcher) update(rel string, b *batch) {
 // read reads one post file into the batch, or holds it back while it is
 // still being written.
 func (w *Watcher) read(f File, since time.Time, b *batch) {
-	holding := since.IsZero() || time.Since(since) < w.opt.HoldMax
+	var busyWithin time.Duration // no question once HoldMax has passed
+	if since.IsZero() || time.Since(since) < w.opt.HoldMax {
+		busyWithin = w.opt.HoldMax
+	}
 	var r readResult
-	r.post, r.state, r.busy, r.err = readPost(f, w.opt.Parse, holding)
+	r.post, r.state, r.busy, r.err = readPost(f, w.opt.Parse, busyWithin)
 	w.take(f, since, r, b)
 }
 
@@ -419,10 +422,11 @@ type readResult struct {
 }
 
 // readAll reads and parses files on every core, results in the files'
-// order; with checkBusy, files still being written are not read. It
+// order; files changed within busyWithin and still being written are
+// not read (see readFile). It
 // touches no watcher state. It runs more readers than cores, so that
 // reads from a disk (a cold start) overlap with parsing.
-func readAll(files []File, opt feed.ParseOptions, checkBusy bool) []readResult {
+func readAll(files []File, opt feed.ParseOptions, busyWithin time.Duration) []readResult {
 	out := make([]readResult, len(files))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -430,7 +434,7 @@ func readAll(files []File, opt feed.ParseOptions, checkBusy bool) []readResult {
 		wg.Go(func() {
 			for i := range next {
 				r := &out[i]
-				r.post, r.state, r.busy, r.err = readPost(files[i], opt, checkBusy)
+				r.post, r.state, r.busy, r.err = readPost(files[i], opt, busyWithin)
 			}
 		})
 	}
@@ -599,7 +603,7 @@ func (w *Watcher) rescan(reason string) {
 	// its last good version.
 	deferred := w.deferBodies && len(w.files) == 0 && w.fill != nil
 	opt.DeferBodies = deferred
-	for i, r := range readAll(changed, opt, true) {
+	for i, r := range readAll(changed, opt, w.opt.HoldMax) {
 		w.take(changed[i], time.Time{}, r, b)
 	}
 	for known := range w.files {
