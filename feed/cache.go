@@ -189,8 +189,7 @@ func (c *Cache) lookup(snap *Snapshot, path string) *Rendered {
 }
 
 // remember makes doc, held under key, the document of snap at its
-// canonical path for lookup, when that URL has no query. Documents of a
-// snapshot older than the one current is for are not kept.
+// canonical path for lookup, when that URL has no query.
 func (c *Cache) remember(snap *Snapshot, key cacheKey, doc *Rendered) {
 	if doc.CanonicalQuery != "" {
 		return
@@ -200,20 +199,26 @@ func (c *Cache) remember(snap *Snapshot, key cacheKey, doc *Rendered) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if el, ok := c.entries[key]; !ok || el.Value.(*cacheEntry).doc != doc {
-		return // too large to keep, or dropped since
+	c.rememberLocked(snap.Version, key, doc)
+}
+
+// rememberLocked is remember with c.mu held. Documents of a snapshot older
+// than the one current is for are not kept.
+func (c *Cache) rememberLocked(version uint64, key cacheKey, doc *Rendered) {
+	if el, ok := c.entries[key]; doc.CanonicalQuery != "" || !ok || el.Value.(*cacheEntry).doc != doc {
+		return // asked for with a query, too large to keep, or dropped since
 	}
 	t := c.current.Load()
 	docs := map[string]*Rendered{}
 	switch {
-	case t == nil || t.version < snap.Version:
-	case t.version == snap.Version:
+	case t == nil || t.version < version:
+	case t.version == version:
 		docs = maps.Clone(t.docs)
 	default:
 		return
 	}
 	docs[doc.CanonicalPath] = doc
-	c.current.Store(&pathDocs{version: snap.Version, docs: docs})
+	c.current.Store(&pathDocs{version: version, docs: docs})
 }
 
 // DefaultCacheBytes is the cache's memory bound unless configured.
@@ -246,8 +251,9 @@ func (c *Cache) get(key cacheKey, v *View) (*Rendered, bool) {
 	return nil, false
 }
 
-// put keeps a document rendered from view v.
-func (c *Cache) put(key cacheKey, v *View, doc *Rendered) {
+// put keeps a document rendered from view v of snap (and remembers it
+// for lookup by path).
+func (c *Cache) put(key cacheKey, snap *Snapshot, v *View, doc *Rendered) {
 	size := 2*int64(len(doc.Body)) + 512
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -262,6 +268,7 @@ func (c *Cache) put(key cacheKey, v *View, doc *Rendered) {
 	for c.size > c.max {
 		c.remove(c.lru.Back())
 	}
+	c.rememberLocked(snap.Version, key, doc)
 }
 
 func (c *Cache) remove(el *list.Element) {

@@ -325,8 +325,7 @@ func (h *Handler) feed(w http.ResponseWriter, r *http.Request, m feedMatch) {
 		}
 		rendered.Link = strings.Join(append(links, "<"+doc.SelfURL()+`>; rel="self"`), ", ")
 	}
-	h.cache.put(ck, v, rendered)
-	h.cache.remember(snap, ck, rendered)
+	h.cache.put(ck, snap, v, rendered)
 	h.serve(w, r, rendered)
 }
 
@@ -364,34 +363,18 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, doc *Rendered) {
 	hdr["Etag"] = enc.hdrETag
 	hdr["Vary"] = hdrVary
 	hdr["Cache-Control"] = h.hdrCacheControl
-	// A client holding the identity representation, asking now with gzip
-	// accepted, has the document: any of its tags is a match.
-	inm := header(r.Header, "If-None-Match")
-	notModified := inm != "" && doc.Matches(inm)
-	// RFC 9110 13.2.2: If-Match and If-Unmodified-Since come before
-	// If-None-Match (and a Range after it); with either, ServeContent
-	// decides.
-	simple := header(r.Header, "If-Match") == "" && header(r.Header, "If-Unmodified-Since") == ""
-	if notModified && simple {
+	// RFC 9110 13.2.2: If-Match and If-Unmodified-Since are decided first
+	// (with either, ServeContent decides everything), then If-None-Match
+	// or If-Modified-Since, and a Range only after them.
+	preconditions := header(r.Header, "If-Match") != "" || header(r.Header, "If-Unmodified-Since") != ""
+	if !preconditions && notModified(r.Header, doc, lastMod != nil) {
 		// RFC 9110 15.4.5: a 304 carries ETag, Vary and Cache-Control (and
 		// Date), and no other representation metadata: the ETag is the
 		// validator a cache updates by.
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	simple = simple && header(r.Header, "Range") == "" && header(r.Header, "If-Range") == ""
-	if !notModified && simple && inm == "" && lastMod != nil {
-		// RFC 9110 13.1.3: If-Modified-Since only without If-None-Match.
-		if ims := header(r.Header, "If-Modified-Since"); ims != "" {
-			if t, err := http.ParseTime(ims); err == nil && !doc.LastModified.Truncate(time.Second).After(t) {
-				notModified = true
-			}
-		}
-	}
-	if notModified && simple {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
+	simple := !preconditions && header(r.Header, "Range") == "" && header(r.Header, "If-Range") == ""
 	hdr["Content-Type"] = ctype
 	hdr["X-Content-Type-Options"] = hdrNosniff
 	if enc.hdrCoding != nil {
@@ -422,6 +405,23 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, doc *Rendered) {
 		}
 	}
 	http.ServeContent(w, r, "", doc.LastModified, bytes.NewReader(enc.body))
+}
+
+// notModified says whether the client already has doc: If-None-Match
+// names any of its tags (a client holding the identity representation,
+// asking now with gzip accepted, has the document), or, without
+// If-None-Match (RFC 9110 13.1.3), If-Modified-Since is no earlier than
+// its last modification, when it has one.
+func notModified(h http.Header, doc *Rendered, hasLastModified bool) bool {
+	if inm := header(h, "If-None-Match"); inm != "" {
+		return doc.Matches(inm)
+	}
+	ims := header(h, "If-Modified-Since")
+	if ims == "" || !hasLastModified {
+		return false
+	}
+	t, err := http.ParseTime(ims)
+	return err == nil && !doc.LastModified.Truncate(time.Second).After(t)
 }
 
 // maxPage bounds `page` so that page*limit cannot overflow.

@@ -422,10 +422,10 @@ type readResult struct {
 }
 
 // readAll reads and parses files on every core, results in the files'
-// order; files changed within busyWithin and still being written are
-// not read (see readFile). It
-// touches no watcher state. It runs more readers than cores, so that
-// reads from a disk (a cold start) overlap with parsing.
+// order; files changed within busyWithin and still being written are not
+// read (see readFile). It touches no watcher state. It runs more readers
+// than cores, so that reads from a disk (a cold start) overlap with
+// parsing.
 func readAll(files []File, opt feed.ParseOptions, busyWithin time.Duration) []readResult {
 	out := make([]readResult, len(files))
 	next := make(chan int)
