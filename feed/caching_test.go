@@ -132,6 +132,7 @@ func TestPreconditions(t *testing.T) {
 		{"If-Unmodified-Since earlier", map[string]string{"If-Unmodified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"}, 412},
 		{"If-Match decides before If-None-Match", map[string]string{"If-Match": `"other"`, "If-None-Match": tag}, 412},
 		{"Range", map[string]string{"Range": "bytes=0-9"}, 206},
+		{"If-Modified-Since decides before a Range", map[string]string{"If-Modified-Since": lm, "Range": "bytes=0-9"}, 304},
 		{"Range with a stale If-Range", map[string]string{"Range": "bytes=0-9", "If-Range": `"other"`}, 200},
 	}
 	for _, tt := range tests {
