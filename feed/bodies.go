@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"iter"
 	"log/slog"
 	"net/url"
 	"os"
@@ -22,9 +23,10 @@ import (
 //
 // A body is never changed: an edited post gets a new body. The space of
 // bodies nothing refers to any more is given back in two ways: a segment
-// file whose bodies are all unreachable is closed (and so freed) by the
-// garbage collector, and when more than half of the space is dead, Compact
-// copies the live bodies into new segments.
+// file no post and no snapshot in use can read from is closed (and so
+// freed) by the garbage collector, and when more than half of the space is
+// dead, Compact copies the live bodies into new segments (Set.CompactBodies,
+// which then lets the old ones go).
 type BodyStore struct {
 	dir          string
 	readSource   func(path string) ([]byte, error) // a post file's bytes, for deferred bodies
@@ -38,10 +40,11 @@ type BodyStore struct {
 
 	locs sync.RWMutex // guards every Body.loc of the store
 
-	total      atomic.Int64 // bytes in open segment files
-	segments   atomic.Int64 // open segment files
-	written    atomic.Int64 // bytes ever written
-	mark       atomic.Int64 // written when the last compaction ended
+	total      atomic.Int64  // bytes in open segment files
+	segments   atomic.Int64  // open segment files
+	made       atomic.Uint64 // segment files ever made
+	written    atomic.Int64  // bytes ever written
+	mark       atomic.Int64  // written when the last compaction ended
 	compacting atomic.Bool
 	compacted  atomic.Uint64
 	failures   atomic.Uint64
@@ -68,6 +71,11 @@ type Body struct {
 	// Where the Markdown of a deferred body is in the post's file.
 	srcOff, srcLen int
 	srcSum         uint64
+	// A body held in a set's table (a Post made from a record) has its
+	// place in the record instead, so that every Post of the record sees
+	// it rendered or moved: rec, with the segments of gen.
+	gen *generation
+	rec *bodyRec
 }
 
 type bodyLoc struct {
@@ -124,6 +132,7 @@ func (s *BodyStore) newSegment() (*segment, error) {
 	}
 	seg := &segment{f: f}
 	s.segments.Add(1)
+	s.made.Add(1)
 	runtime.AddCleanup(seg, func(f *os.File) {
 		if fi, err := f.Stat(); err == nil {
 			s.total.Add(-fi.Size())
@@ -187,12 +196,51 @@ func (b *Body) put(html []byte) error {
 		}
 		return err
 	}
-	s.locs.Lock()
-	if b.loc.seg == nil {
-		b.loc = loc
-	}
-	s.locs.Unlock()
+	b.place(loc, false)
 	return nil
+}
+
+// place makes loc the body's place: always if move, otherwise only if it
+// has none yet (another reader may have stored it first).
+func (b *Body) place(loc bodyLoc, move bool) {
+	b.store.locs.Lock()
+	defer b.store.locs.Unlock()
+	if b.rec == nil {
+		if move || b.loc.seg == nil {
+			b.loc = loc
+		}
+		return
+	}
+	if move || b.rec.seg < 0 {
+		b.rec.seg, b.rec.off, b.rec.n = b.gen.segIndex(loc.seg), loc.off, int32(loc.n)
+	}
+}
+
+// record is the body as a record of generation g holds it.
+func (b *Body) record(g *generation) bodyRec {
+	b.store.locs.Lock() // g may be published: segIndex changes its list
+	defer b.store.locs.Unlock()
+	if b.rec != nil {
+		r := *b.rec
+		if r.seg >= 0 {
+			r.seg = g.segIndex(b.gen.segs[r.seg])
+		}
+		return r
+	}
+	r := bodyRec{seg: -1, n: int32(b.loc.n), off: b.loc.off, srcOff: int32(b.srcOff), srcLen: int32(b.srcLen), srcSum: b.srcSum}
+	if b.loc.seg != nil {
+		r.seg = g.segIndex(b.loc.seg)
+	}
+	return r
+}
+
+// src is where a deferred body's Markdown is in its post's file, and the
+// hash it had.
+func (b *Body) src() (off, n int, sum uint64) {
+	if b.rec != nil {
+		return int(b.rec.srcOff), int(b.rec.srcLen), b.rec.srcSum
+	}
+	return b.srcOff, b.srcLen, b.srcSum
 }
 
 // deferInto makes b (a zero Body, inside its post) a body to be rendered
@@ -206,7 +254,13 @@ func (s *BodyStore) deferInto(b *Body, md []byte, off int) {
 func (b *Body) where() bodyLoc {
 	b.store.locs.RLock()
 	defer b.store.locs.RUnlock()
-	return b.loc
+	if b.rec == nil {
+		return b.loc
+	}
+	if b.rec.seg < 0 {
+		return bodyLoc{}
+	}
+	return bodyLoc{seg: b.gen.segs[b.rec.seg], off: b.rec.off, n: int(b.rec.n)}
 }
 
 // Len is the size of the stored body, 0 while it is deferred.
@@ -244,13 +298,14 @@ func (b *Body) html(p *Post) (string, error) {
 	if s.readSource != nil {
 		data, err = s.readSource(p.Path)
 	}
-	end := b.srcOff + b.srcLen
-	if err != nil || len(data) < end || maphash.Bytes(s.seed, data[b.srcOff:end]) != b.srcSum {
+	off, n, sum := b.src()
+	end := off + n
+	if err != nil || len(data) < end || maphash.Bytes(s.seed, data[off:end]) != sum {
 		s.stale.Add(1)
 		return summaryParagraph(p.Summary), nil
 	}
 	link, _ := url.Parse(p.Link)
-	content, err := renderBody(data[b.srcOff:end], link, p.Summary)
+	content, err := renderBody(data[off:end], link, p.Summary)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", p.Path, err)
 	}
@@ -261,9 +316,9 @@ func (b *Body) html(p *Post) (string, error) {
 
 // Fill renders and stores the deferred bodies of posts, in their order,
 // until ctx ends; it returns how many it rendered.
-func (s *BodyStore) Fill(ctx context.Context, posts []*Post) int {
+func (s *BodyStore) Fill(ctx context.Context, posts iter.Seq[*Post]) int {
 	n := 0
-	for _, p := range posts {
+	for p := range posts {
 		if ctx.Err() != nil {
 			break
 		}
@@ -362,14 +417,9 @@ func (s *BodyStore) Compact(ctx context.Context, bodies []*Body) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		s.locs.Lock()
-		b.loc = loc
-		s.locs.Unlock()
+		b.place(loc, true)
 	}
 	s.compacted.Add(1)
 	s.mark.Store(s.written.Load())
-	// Let the collector find the old files unused now rather than at its
-	// next cycle, which a quiet server may not reach for a long time.
-	runtime.GC()
 	return true, nil
 }

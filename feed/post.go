@@ -360,22 +360,23 @@ func shareCategories(cs []Category) []Category {
 	if len(cs) == 0 {
 		return nil
 	}
-	n := 0
-	for _, c := range cs {
-		n += len(c.Slug) + len(c.Name) + 2
+	return categoriesByKey(catKey(cs))
+}
+
+// categoriesByKey is the shared list catKey wrote as key.
+func categoriesByKey(key string) []Category {
+	if key == "" {
+		return nil
 	}
-	key := make([]byte, 0, n)
-	for _, c := range cs {
-		key = append(append(append(append(key, c.Slug...), 0), c.Name...), 0)
-	}
-	if v, ok := categorySets.Load(string(key)); ok {
+	if v, ok := categorySets.Load(key); ok {
 		return v.([]Category)
 	}
-	shared := make([]Category, len(cs))
-	for i, c := range cs {
-		shared[i] = Category{Slug: unique.Make(c.Slug).Value(), Name: unique.Make(c.Name).Value()}
-	}
-	v, _ := categorySets.LoadOrStore(string(key), shared)
+	var shared []Category
+	eachCategory(key, func(slug, name string) bool {
+		shared = append(shared, Category{Slug: unique.Make(slug).Value(), Name: unique.Make(name).Value()})
+		return true
+	})
+	v, _ := categorySets.LoadOrStore(strings.Clone(key), shared)
 	return v.([]Category)
 }
 

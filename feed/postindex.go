@@ -1,51 +1,54 @@
 package feed
 
-import "hash/maphash"
+import (
+	"hash/maphash"
+	"strings"
+)
 
-// postIndex maps strings (a post's path, or its id) to posts. It is keyed
-// by a 64-bit hash of the string rather than by the string: a string key
-// is one more pointer per post for every garbage collection to follow,
-// into the middle of the post's text, and at 100,000 posts each such map
-// cost about 15 ms a collection. A string whose hash another string
-// already holds is kept in a plain map, so a collision costs nothing but a
-// second lookup.
+// postIndex maps strings (a post's path, or its id) to records. It is
+// keyed by a 64-bit hash of the string rather than by the string, and
+// holds refs rather than pointers: a map with neither pointer keys nor
+// pointer values is one the garbage collector does not trace. A string
+// whose hash another string already holds is kept in a plain map, so a
+// collision costs nothing but a second lookup.
 type postIndex struct {
-	key    func(*Post) string // what the post is found by
+	key    func(ref) string // what the record is found by
 	seed   maphash.Seed
 	hash   func(maphash.Seed, string) uint64 // maphash.String; tests force collisions
-	byHash map[uint64]*Post
-	clash  map[string]*Post
+	byHash map[uint64]ref
+	clash  map[string]ref
 }
 
-func newPostIndex(key func(*Post) string) *postIndex {
-	return &postIndex{key: key, seed: maphash.MakeSeed(), hash: maphash.String, byHash: map[uint64]*Post{}, clash: map[string]*Post{}}
+func newPostIndex(key func(ref) string) *postIndex {
+	return &postIndex{key: key, seed: maphash.MakeSeed(), hash: maphash.String, byHash: map[uint64]ref{}, clash: map[string]ref{}}
 }
 
-func byPath(p *Post) string { return p.Path }
-func byID(p *Post) string   { return p.ID }
-
-func (x *postIndex) get(k string) *Post {
-	if p, ok := x.byHash[x.hash(x.seed, k)]; ok && x.key(p) == k {
-		return p
+// get is the record for k, or noRef.
+func (x *postIndex) get(k string) ref {
+	if r, ok := x.byHash[x.hash(x.seed, k)]; ok && x.key(r) == k {
+		return r
 	}
-	return x.clash[k]
+	if r, ok := x.clash[k]; ok {
+		return r
+	}
+	return noRef
 }
 
-// put makes p the post for its key.
-func (x *postIndex) put(p *Post) {
-	k := x.key(p)
+// put makes r the record for its key.
+func (x *postIndex) put(r ref) {
+	k := x.key(r)
 	h := x.hash(x.seed, k)
 	if cur, ok := x.byHash[h]; ok && x.key(cur) != k {
-		x.clash[k] = p
+		x.clash[strings.Clone(k)] = r // k shares a table's text
 		return
 	}
 	delete(x.clash, k) // in case its hash was held by another key until now
-	x.byHash[h] = p
+	x.byHash[h] = r
 }
 
 func (x *postIndex) del(k string) {
 	h := x.hash(x.seed, k)
-	if p, ok := x.byHash[h]; ok && x.key(p) == k {
+	if r, ok := x.byHash[h]; ok && x.key(r) == k {
 		delete(x.byHash, h)
 		return
 	}
@@ -54,15 +57,15 @@ func (x *postIndex) del(k string) {
 
 func (x *postIndex) len() int { return len(x.byHash) + len(x.clash) }
 
-// all yields every post held, in no particular order.
-func (x *postIndex) all(yield func(*Post) bool) {
-	for _, p := range x.byHash {
-		if !yield(p) {
+// all yields every record held, in no particular order.
+func (x *postIndex) all(yield func(ref) bool) {
+	for _, r := range x.byHash {
+		if !yield(r) {
 			return
 		}
 	}
-	for _, p := range x.clash {
-		if !yield(p) {
+	for _, r := range x.clash {
+		if !yield(r) {
 			return
 		}
 	}

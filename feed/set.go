@@ -2,9 +2,11 @@ package feed
 
 import (
 	"cmp"
+	"iter"
 	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,7 +30,7 @@ type View struct {
 	// replaced by a new version of it): a document's Last-Modified must move
 	// forward then too, though its newest item may be older.
 	RemovedAt time.Time
-	items     []*Post
+	items     []ref // in the snapshots' tables
 }
 
 // Len is the number of posts in the view.
@@ -43,13 +45,39 @@ func (v *View) Pages(limit int) int {
 // from, so that no response mixes two states.
 type Snapshot struct {
 	Version uint64
-	// Posts are the published posts, newest date first, equal dates by id.
-	// They must not be modified.
-	Posts []*Post
 	// NextDue is when the next future-dated post becomes due; zero if none.
 	NextDue time.Time
 	views   map[ViewKey]*View
 	ordered []*View
+	all     []ref // the published posts, newest date first, equal dates by id
+	tab     table
+}
+
+// Len is the number of published posts.
+func (s *Snapshot) Len() int { return len(s.all) }
+
+// All yields the published posts, newest date first, equal dates by id,
+// each made when it is reached.
+func (s *Snapshot) All() iter.Seq[*Post] {
+	return func(yield func(*Post) bool) {
+		for _, r := range s.all {
+			if !yield(s.tab.post(r)) {
+				return
+			}
+		}
+	}
+}
+
+// Posts makes every published post, newest date first, equal dates by id:
+// a Post each, so for a tool or a test; a feed makes only its page's.
+func (s *Snapshot) Posts() []*Post { return s.posts(s.all) }
+
+func (s *Snapshot) posts(refs []ref) []*Post {
+	out := make([]*Post, len(refs))
+	for i, r := range refs {
+		out[i] = s.tab.post(r)
+	}
+	return out
 }
 
 // View returns the feed named by k, if any post is in it.
@@ -64,14 +92,13 @@ func (s *Snapshot) Views() []*View { return s.ordered }
 
 // Page returns the posts of page n (1-based) of v with limit posts per page,
 // or false when the page is past the end. Page 1 of an empty view is empty.
-// The slice is shared and must not be modified.
 func (s *Snapshot) Page(v *View, n, limit int) ([]*Post, bool) {
 	start := (n - 1) * limit
 	if n < 1 || limit < 1 || (start >= len(v.items) && n != 1) {
 		return nil, false
 	}
 	end := min(start+limit, len(v.items))
-	return v.items[start:end:end], true
+	return s.posts(v.items[start:end]), true
 }
 
 // Set is the collection of posts, keyed by file path, and the latest
@@ -79,15 +106,22 @@ func (s *Snapshot) Page(v *View, n, limit int) ([]*Post, bool) {
 // readers (Current), who never wait on the writer. A change costs time in
 // proportion to the feeds it touches, not to the whole archive.
 type Set struct {
-	mu    sync.Mutex
-	posts *postIndex // every post by path, drafts included
+	mu sync.Mutex
+	// tab holds the posts as records (table.go); n is its next ref.
+	tab     table
+	n       ref
+	scratch []byte
+	// textLive is the text of the records held; textAll all of tab's.
+	textLive, textAll int64
+	renewedAt         uint64     // the store's segments made at the last renew
+	posts             *postIndex // every post by path, drafts included
 	// live holds, for each id, the non-draft post with it whose path sorts
 	// first: the post the feeds use. extra holds the other paths, sorted,
 	// of ids that more than one post has (rare: no entry per post, which
 	// would cost every garbage collection a few more pointers per post).
 	live     *postIndex
 	extra    map[string][]string
-	future   []*Post // live posts not yet due, soonest first
+	future   []ref // live posts not yet due, soonest first
 	now      func() time.Time
 	log      *slog.Logger
 	version  uint64
@@ -112,10 +146,14 @@ func NewSet(opt SetOptions) *Set {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	return &Set{
-		posts: newPostIndex(byPath), live: newPostIndex(byID), extra: map[string][]string{},
-		now: opt.Now, log: opt.Logger, reported: map[string]bool{}, changed: make(chan struct{}),
+	s := &Set{
+		tab:   table{gen: &generation{}},
+		extra: map[string][]string{},
+		now:   opt.Now, log: opt.Logger, reported: map[string]bool{}, changed: make(chan struct{}),
 	}
+	s.posts = newPostIndex(func(r ref) string { return s.tab.path(r) })
+	s.live = newPostIndex(func(r ref) string { return s.tab.id(r) })
+	return s
 }
 
 // Current returns the latest snapshot, or nil before the first Apply.
@@ -133,35 +171,110 @@ func (s *Set) Changed() (*Snapshot, <-chan struct{}) {
 func (s *Set) Now() time.Time { return s.now() }
 
 // Apply adds or replaces the given posts (by path), removes the given paths,
-// and publishes the resulting snapshot as one change.
+// and publishes the resulting snapshot as one change. The set keeps a copy
+// of each post: the Posts given are not held.
 func (s *Set) Apply(upserts []*Post, removes []string) *Snapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	// touched: the ids the change may concern, with the post each showed
 	// before it.
-	touched := make(map[string]*Post, len(upserts)+len(removes))
+	touched := make(map[string]ref, len(upserts)+len(removes))
 	touch := func(id string) {
 		if _, ok := touched[id]; !ok {
 			touched[id] = s.live.get(id)
 		}
 	}
+	drop := func(old ref) {
+		touch(s.tab.id(old))
+		s.unindex(old)
+		s.textLive -= int64(s.tab.rec(old).text.n)
+	}
 	for _, path := range removes {
-		if old := s.posts.get(path); old != nil {
-			touch(old.ID)
-			s.unindex(old)
+		if old := s.posts.get(path); old != noRef {
+			drop(old)
 			s.posts.del(path)
 		}
 	}
 	for _, p := range upserts {
-		if old := s.posts.get(p.Path); old != nil {
-			touch(old.ID)
-			s.unindex(old)
+		if old := s.posts.get(p.Path); old != noRef {
+			drop(old)
 		}
+		r := s.add(p)
 		touch(p.ID)
-		s.posts.put(p)
-		s.index(p)
+		s.posts.put(r)
+		s.index(r)
 	}
-	return s.publish(touched)
+	snap := s.publish(touched)
+	// A new generation, once the records dropped are out of every view,
+	// when the store has started a segment file since the last one (so
+	// that files only dead bodies are in close), or when most of the text
+	// is dead; not while a compaction moves the bodies of this one.
+	st := s.tab.gen.store
+	copyText := s.textAll > 2*s.textLive+renewAbove
+	if (copyText || st != nil && st.made.Load() != s.renewedAt) && (st == nil || !st.compacting.Load()) {
+		s.renew(copyText)
+		snap = s.cur.Load()
+	}
+	return snap
+}
+
+// renewAbove is the text of posts no longer held (edited or removed) that
+// makes Apply copy the rest into a new table, when there is more of it
+// than of the text held.
+const renewAbove = 32 << 20
+
+// add appends p to the table.
+func (s *Set) add(p *Post) ref {
+	r := s.n
+	s.n++
+	s.scratch = s.tab.add(r, p, s.scratch)
+	n := int64(s.tab.rec(r).text.n)
+	s.textLive += n
+	s.textAll += n
+	return r
+}
+
+// Renew starts a new generation of the table: the body segments that only
+// posts no longer held, or bodies since moved by BodyStore.Compact, point
+// to are let go once no snapshot of the old one is in use, and so is the
+// text of posts no longer held if most of it is. Refs stay the same, so
+// the views, and the documents cached from them, stay valid.
+func (s *Set) Renew() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.renew(s.textAll > 2*s.textLive+renewAbove)
+}
+
+// renew copies the records held, and their text if copyText (otherwise
+// the new table shares the old one's text), into a new generation, and
+// makes it current. The posts a snapshot lists are all held: only older
+// snapshots read the records left behind, from their own tables.
+func (s *Set) renew(copyText bool) {
+	old := s.tab
+	next := table{gen: &generation{store: old.gen.store}}
+	if !copyText {
+		next.text, next.textUsed = slices.Clone(old.text), old.textUsed
+	}
+	if st := old.gen.store; st != nil {
+		s.renewedAt = st.made.Load()
+		st.locs.RLock() // no body moves while it is copied
+		defer st.locs.RUnlock()
+	}
+	for len(next.recs) < len(old.recs) {
+		next.recs = append(next.recs, new([recChunk]record))
+	}
+	for r := range s.posts.all {
+		next.copyFrom(&old, r, copyText)
+	}
+	s.tab = next
+	if copyText {
+		s.textAll = s.textLive
+	}
+	if cur := s.cur.Load(); cur != nil {
+		c := *cur
+		c.tab = next
+		s.cur.Store(&c)
+	}
 }
 
 // StoredBodies lists the bodies of every post held (drafts and posts not
@@ -170,8 +283,10 @@ func (s *Set) StoredBodies() []*Body {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	bodies := make([]*Body, 0, s.posts.len())
-	for b := range s.storedBodies {
-		bodies = append(bodies, b)
+	for r := range s.posts.all {
+		if rec := s.tab.rec(r); rec.flags&recStored != 0 {
+			bodies = append(bodies, &Body{store: s.tab.gen.store, gen: s.tab.gen, rec: &rec.body})
+		}
 	}
 	return bodies
 }
@@ -182,20 +297,19 @@ func (s *Set) StoredBodies() []*Body {
 func (s *Set) StoredBodyBytes() int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var n int64
-	for b := range s.storedBodies {
-		n += int64(b.Len())
+	st := s.tab.gen.store
+	if st == nil {
+		return 0
 	}
-	return n
-}
-
-// storedBodies yields the stored body of every post held; s.mu is held.
-func (s *Set) storedBodies(yield func(*Body) bool) {
-	for p := range s.posts.all {
-		if b := p.StoredBody(); b != nil && !yield(b) {
-			return
+	st.locs.RLock()
+	defer st.locs.RUnlock()
+	var n int64
+	for r := range s.posts.all {
+		if rec := s.tab.rec(r); rec.flags&recStored != 0 && rec.body.seg >= 0 {
+			n += int64(rec.body.n)
 		}
 	}
+	return n
 }
 
 // Refresh publishes a new snapshot of the same posts at the clock's current
@@ -210,49 +324,54 @@ func (s *Set) Refresh() *Snapshot {
 func (s *Set) Post(path string) (*Post, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p := s.posts.get(path)
-	ok := p != nil
-	return p, ok
+	r := s.posts.get(path)
+	if r == noRef {
+		return nil, false
+	}
+	return s.tab.post(r), true
 }
 
-// index makes p, held in posts, a candidate for its id.
-func (s *Set) index(p *Post) {
-	if p.Draft {
+// index makes r, held in posts, a candidate for its id.
+func (s *Set) index(r ref) {
+	if s.tab.draft(r) {
 		return
 	}
-	cur := s.live.get(p.ID)
+	id, path := s.tab.id(r), s.tab.path(r)
+	cur := s.live.get(id)
 	switch {
-	case cur == nil:
-		s.live.put(p)
-	case p.Path < cur.Path:
-		s.live.put(p)
-		s.addExtra(p.ID, cur.Path)
+	case cur == noRef:
+		s.live.put(r)
+	case path < s.tab.path(cur):
+		s.live.put(r)
+		s.addExtra(id, s.tab.path(cur))
 	default:
-		s.addExtra(p.ID, p.Path)
+		s.addExtra(id, path)
 	}
 }
 
-// unindex withdraws p, still held in posts, as a candidate for its id.
-func (s *Set) unindex(p *Post) {
-	if p.Draft {
+// unindex withdraws r, still held in posts, as a candidate for its id.
+func (s *Set) unindex(r ref) {
+	if s.tab.draft(r) {
 		return
 	}
-	if cur := s.live.get(p.ID); cur == nil || cur.Path != p.Path {
-		s.dropExtra(p.ID, p.Path)
+	id, path := s.tab.id(r), s.tab.path(r)
+	if cur := s.live.get(id); cur == noRef || s.tab.path(cur) != path {
+		s.dropExtra(id, path)
 		return
 	}
-	if more := s.extra[p.ID]; len(more) > 0 {
+	if more := s.extra[id]; len(more) > 0 {
 		s.live.put(s.posts.get(more[0]))
-		s.dropExtra(p.ID, more[0])
+		s.dropExtra(id, more[0])
 	} else {
-		s.live.del(p.ID)
+		s.live.del(id)
 	}
 }
 
+// addExtra copies the strings it keeps: those given share a table's text.
 func (s *Set) addExtra(id, path string) {
 	paths := s.extra[id]
 	if i, found := slices.BinarySearch(paths, path); !found {
-		s.extra[id] = slices.Insert(paths, i, path)
+		s.extra[strings.Clone(id)] = slices.Insert(paths, i, strings.Clone(path))
 	}
 }
 
@@ -272,28 +391,29 @@ func (s *Set) dropExtra(id, path string) {
 // before it, moves posts that are now due out of the future list, and
 // builds the next snapshot from the current one, rebuilding only the views
 // that changed.
-func (s *Set) publish(touched map[string]*Post) *Snapshot {
+func (s *Set) publish(touched map[string]ref) *Snapshot {
 	now := s.now()
-	var removed, added, later []*Post
+	t := &s.tab
+	var removed, added, later []ref
 	for id, old := range touched {
 		want := s.live.get(id)
 		for _, dropped := range s.extra[id] {
-			s.conflict(id, want.Path, dropped)
+			s.conflict(id, t.path(want), dropped)
 		}
 		if old == want {
 			continue
 		}
-		if old != nil {
+		if old != noRef {
 			if i, ok := s.futureIndex(old); ok {
 				s.future = slices.Delete(s.future, i, i+1)
 			} else {
 				removed = append(removed, old)
 			}
 		}
-		if want == nil {
+		if want == noRef {
 			continue
 		}
-		if want.Date.After(now) {
+		if t.date(want).After(now) {
 			later = append(later, want) // not into s.future yet: it must stay sorted for futureIndex
 		} else {
 			added = append(added, want)
@@ -301,20 +421,20 @@ func (s *Set) publish(touched map[string]*Post) *Snapshot {
 	}
 	if len(later) > 0 {
 		s.future = append(s.future, later...)
-		slices.SortFunc(s.future, compareDue)
+		slices.SortFunc(s.future, t.compareDue)
 	}
 	due := 0
-	for due < len(s.future) && !s.future[due].Date.After(now) {
+	for due < len(s.future) && !t.date(s.future[due]).After(now) {
 		due++
 	}
 	added = append(added, s.future[:due]...)
 	s.future = slices.Delete(s.future, 0, due)
 
 	s.version++
-	snap := nextSnapshot(s.cur.Load(), removed, added, now)
+	snap := nextSnapshot(s.cur.Load(), t, removed, added, now)
 	snap.Version = s.version
 	if len(s.future) > 0 {
-		snap.NextDue = s.future[0].Date
+		snap.NextDue = t.date(s.future[0])
 	}
 	s.cur.Store(snap)
 	close(s.changed)
@@ -322,10 +442,10 @@ func (s *Set) publish(touched map[string]*Post) *Snapshot {
 	return snap
 }
 
-// futureIndex finds p in the future list.
-func (s *Set) futureIndex(p *Post) (int, bool) {
-	i, found := slices.BinarySearchFunc(s.future, p, compareDue)
-	if found && s.future[i] == p {
+// futureIndex finds r in the future list.
+func (s *Set) futureIndex(r ref) (int, bool) {
+	i, found := slices.BinarySearchFunc(s.future, r, s.tab.compareDue)
+	if found && s.future[i] == r {
 		return i, true
 	}
 	return 0, false
@@ -340,53 +460,39 @@ func (s *Set) conflict(id, kept, dropped string) {
 	s.log.Warn("two posts share a code; keeping the path that sorts first", "code", id, "kept", kept, "ignored", dropped)
 }
 
-// comparePosts orders posts newest date first, equal dates by id.
-func comparePosts(a, b *Post) int {
-	if c := b.Date.Compare(a.Date); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.ID, b.ID)
-}
-
-// compareDue orders future posts soonest first, equal dates by id.
-func compareDue(a, b *Post) int {
-	if c := a.Date.Compare(b.Date); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.ID, b.ID)
-}
-
-// viewKeys are the feeds a post belongs to.
-func viewKeys(p *Post) []ViewKey {
-	lang := p.LanguageKey()
-	keys := make([]ViewKey, 0, 2+2*len(p.Categories))
+// viewKeys are the feeds record r belongs to.
+func viewKeys(t *table, r ref) []ViewKey {
+	lang, cats := t.keys(r)
+	lang = strings.ToLower(lang)
+	keys := make([]ViewKey, 0, 4)
 	keys = append(keys, ViewKey{}, ViewKey{Language: lang})
-	for _, c := range p.Categories {
-		keys = append(keys, ViewKey{Category: c.Slug}, ViewKey{Category: c.Slug, Language: lang})
-	}
+	eachCategory(cats, func(slug, _ string) bool {
+		keys = append(keys, ViewKey{Category: slug}, ViewKey{Category: slug, Language: lang})
+		return true
+	})
 	return keys
 }
 
-// nextSnapshot builds a snapshot from prev (nil for the first) with the
-// removed posts taken out and the added ones put in. Views no change
+// nextSnapshot builds a snapshot of t from prev (nil for the first) with
+// the removed posts taken out and the added ones put in. Views no change
 // touches are shared with prev; a touched view costs a binary search per
 // change and one copy of its items.
-func nextSnapshot(prev *Snapshot, removed, added []*Post, now time.Time) *Snapshot {
-	slices.SortFunc(removed, comparePosts)
-	slices.SortFunc(added, comparePosts)
-	drop := map[ViewKey][]*Post{}
-	for _, p := range removed {
-		for _, k := range viewKeys(p) {
-			drop[k] = append(drop[k], p) // stays sorted: removed is
+func nextSnapshot(prev *Snapshot, t *table, removed, added []ref, now time.Time) *Snapshot {
+	slices.SortFunc(removed, t.compare)
+	slices.SortFunc(added, t.compare)
+	drop := map[ViewKey][]ref{}
+	for _, r := range removed {
+		for _, k := range viewKeys(t, r) {
+			drop[k] = append(drop[k], r) // stays sorted: removed is
 		}
 	}
-	put := map[ViewKey][]*Post{}
-	for _, p := range added {
-		for _, k := range viewKeys(p) {
-			put[k] = append(put[k], p)
+	put := map[ViewKey][]ref{}
+	for _, r := range added {
+		for _, k := range viewKeys(t, r) {
+			put[k] = append(put[k], r)
 		}
 	}
-	snap := &Snapshot{views: map[ViewKey]*View{}}
+	snap := &Snapshot{views: map[ViewKey]*View{}, tab: *t}
 	if prev != nil {
 		maps.Copy(snap.views, prev.views)
 	}
@@ -395,12 +501,12 @@ func nextSnapshot(prev *Snapshot, removed, added []*Post, now time.Time) *Snapsh
 		if old == nil {
 			old = &View{Key: k}
 		}
-		items := merge(old.items, drop[k], put[k])
+		items := merge(t, old.items, drop[k], put[k])
 		if len(items) == 0 && k != (ViewKey{}) {
 			delete(snap.views, k)
 			return
 		}
-		snap.views[k] = nextView(old, items, drop[k], put[k], now)
+		snap.views[k] = nextView(t, old, items, drop[k], put[k], now)
 	}
 	for k := range drop {
 		rebuild(k)
@@ -413,7 +519,7 @@ func nextSnapshot(prev *Snapshot, removed, added []*Post, now time.Time) *Snapsh
 	if _, ok := snap.views[ViewKey{}]; !ok {
 		snap.views[ViewKey{}] = &View{}
 	}
-	snap.Posts = snap.views[ViewKey{}].items
+	snap.all = snap.views[ViewKey{}].items
 	if prev != nil && len(drop) == 0 && len(put) == 0 {
 		snap.ordered = prev.ordered
 		return snap
@@ -430,25 +536,24 @@ func nextSnapshot(prev *Snapshot, removed, added []*Post, now time.Time) *Snapsh
 	return snap
 }
 
-// merge returns a new slice: old (sorted) without the posts of drop and
-// with those of put, both sorted, in their places. Unchanged runs of old are
-// copied whole.
-func merge(old, drop, put []*Post) []*Post {
-	out := make([]*Post, 0, len(old)+len(put)-len(drop))
+// merge returns a new slice: old (sorted) without the records of drop and
+// with those of put, both sorted, in their places. Unchanged runs of old
+// are copied whole.
+func merge(t *table, old, drop, put []ref) []ref {
+	out := make([]ref, 0, len(old)+len(put)-len(drop))
 	i, d, j := 0, 0, 0
-	// skip moves d past dropped posts that old does not hold (never expected).
 	for d < len(drop) || j < len(put) {
 		nextDrop, nextPut := len(old), len(old)
 		if d < len(drop) {
-			k, found := slices.BinarySearchFunc(old[i:], drop[d], comparePosts)
+			k, found := slices.BinarySearchFunc(old[i:], drop[d], t.compare)
 			if !found || old[i+k] != drop[d] {
-				d++
+				d++ // a dropped post old does not hold (never expected)
 				continue
 			}
 			nextDrop = i + k
 		}
 		if j < len(put) {
-			k, _ := slices.BinarySearchFunc(old[i:], put[j], comparePosts)
+			k, _ := slices.BinarySearchFunc(old[i:], put[j], t.compare)
 			nextPut = i + k
 		}
 		if j < len(put) && nextPut <= nextDrop {
@@ -464,11 +569,12 @@ func merge(old, drop, put []*Post) []*Post {
 }
 
 // nextView describes the feed old.Key holding items, after drop and put.
-func nextView(old *View, items, drop, put []*Post, now time.Time) *View {
+func nextView(t *table, old *View, items, drop, put []ref, now time.Time) *View {
 	k := old.Key
 	v := &View{Key: k, items: items, RemovedAt: old.RemovedAt}
-	for _, p := range drop {
-		if !slices.ContainsFunc(put, func(q *Post) bool { return q.ID == p.ID }) && now.After(v.RemovedAt) {
+	for _, r := range drop {
+		id := t.id(r)
+		if !slices.ContainsFunc(put, func(q ref) bool { return t.id(q) == id }) && now.After(v.RemovedAt) {
 			v.RemovedAt = now
 			break
 		}
@@ -476,9 +582,10 @@ func nextView(old *View, items, drop, put []*Post, now time.Time) *View {
 	if len(items) == 0 {
 		return v
 	}
-	v.Newest = items[0].Date
+	newest := t.post(items[0])
+	v.Newest = newest.Date
 	if k.Language != "" {
-		v.Language = items[0].Language
+		v.Language = strings.Clone(newest.Language)
 	}
 	if k.Category == "" {
 		return v
@@ -486,23 +593,27 @@ func nextView(old *View, items, drop, put []*Post, now time.Time) *View {
 	// The smallest spelling any post gives, so the name does not depend on
 	// the order files were read in. Scan every item only when the last post
 	// known to give the old name left.
-	name := func(p *Post) string {
-		for _, c := range p.Categories {
-			if c.Slug == k.Category {
-				return c.Name
+	name := func(r ref) string {
+		_, cats := t.keys(r)
+		n := ""
+		eachCategory(cats, func(slug, name string) bool {
+			if slug == k.Category {
+				n = name
+				return false
 			}
-		}
-		return ""
+			return true
+		})
+		return n
 	}
 	scan := put
 	v.CategoryName = old.CategoryName
-	if slices.ContainsFunc(drop, func(p *Post) bool { return name(p) == old.CategoryName }) &&
-		!slices.ContainsFunc(put, func(p *Post) bool { return name(p) == old.CategoryName }) {
+	if slices.ContainsFunc(drop, func(r ref) bool { return name(r) == old.CategoryName }) &&
+		!slices.ContainsFunc(put, func(r ref) bool { return name(r) == old.CategoryName }) {
 		scan, v.CategoryName = items, ""
 	}
-	for _, p := range scan {
-		if n := name(p); v.CategoryName == "" || n < v.CategoryName {
-			v.CategoryName = n
+	for _, r := range scan {
+		if n := name(r); v.CategoryName == "" || n < v.CategoryName {
+			v.CategoryName = strings.Clone(n)
 		}
 	}
 	return v

@@ -53,7 +53,7 @@ func TestSetOrderAndViews(t *testing.T) {
 		mustParse(t, "c.md", "code: C\ntitle: c\ndate: 2024-01-03T00:00:00Z\ncategory: y"),
 		mustParse(t, "d.md", "code: D\ntitle: d\ndate: 2024-01-01T00:00:00Z"),
 	}, nil)
-	if got := ids(snap.Posts); got != "C,A,B,D" {
+	if got := ids(snap.Posts()); got != "C,A,B,D" {
 		t.Errorf("order %s, want C,A,B,D (newest first, equal dates by id)", got)
 	}
 	tests := []struct {
@@ -104,10 +104,10 @@ func TestSetApplyEditsAndRemoves(t *testing.T) {
 		mustParse(t, "b.md", "code: B\ntitle: b\ndate: 2024-01-02"),
 	}, nil)
 	second := set.Apply([]*feed.Post{mustParse(t, "a.md", "code: A\ntitle: new\ndate: 2024-01-01")}, []string{"b.md"})
-	if ids(second.Posts) != "A" || second.Posts[0].Title != "new" {
-		t.Errorf("after an edit of a.md and removal of b.md: %s %q", ids(second.Posts), second.Posts[0].Title)
+	if ids(second.Posts()) != "A" || second.Posts()[0].Title != "new" {
+		t.Errorf("after an edit of a.md and removal of b.md: %s %q", ids(second.Posts()), second.Posts()[0].Title)
 	}
-	if ids(first.Posts) != "B,A" || first.Posts[1].Title != "old" {
+	if ids(first.Posts()) != "B,A" || first.Posts()[1].Title != "old" {
 		t.Error("an earlier snapshot must not change when a new one is published")
 	}
 	if second.Version <= first.Version {
@@ -115,8 +115,8 @@ func TestSetApplyEditsAndRemoves(t *testing.T) {
 	}
 	// A draft leaves the feeds; publishing it brings it back.
 	third := set.Apply([]*feed.Post{mustParse(t, "a.md", "code: A\ntitle: new\ndate: 2024-01-01\ndraft: true")}, nil)
-	if len(third.Posts) != 0 {
-		t.Errorf("a draft is in the feeds: %s", ids(third.Posts))
+	if third.Len() != 0 {
+		t.Errorf("a draft is in the feeds: %s", ids(third.Posts()))
 	}
 }
 
@@ -131,8 +131,8 @@ func TestSetDuplicateCodes(t *testing.T) {
 		set := feed.NewSet(feed.SetOptions{Now: func() time.Time { return fixedNow }, Logger: log})
 		set.Apply(order[:1], nil)
 		snap := set.Apply(order[1:], nil)
-		if len(snap.Posts) != 1 || snap.Posts[0].Title != "from b" {
-			t.Errorf("kept %q, want the post at b/a.md", snap.Posts[0].Title)
+		if snap.Len() != 1 || snap.Posts()[0].Title != "from b" {
+			t.Errorf("kept %q, want the post at b/a.md", snap.Posts()[0].Title)
 		}
 		set.Refresh()
 		if n := strings.Count(logs.String(), "two posts share a code"); n != 1 {
@@ -152,8 +152,8 @@ func TestSetFuturePosts(t *testing.T) {
 		mustParse(t, "soon.md", "code: SOON\ntitle: soon\ndate: 2024-06-01T13:00:00Z\ncategory: Later"),
 		mustParse(t, "later.md", "code: LATER\ntitle: later\ndate: 2024-06-02T00:00:00Z"),
 	}, nil)
-	if ids(snap.Posts) != "NOW" {
-		t.Errorf("published %s, want only NOW", ids(snap.Posts))
+	if ids(snap.Posts()) != "NOW" {
+		t.Errorf("published %s, want only NOW", ids(snap.Posts()))
 	}
 	if _, ok := snap.View(feed.ViewKey{Category: "later"}); ok {
 		t.Error("a category with only future posts should not exist yet")
@@ -163,8 +163,8 @@ func TestSetFuturePosts(t *testing.T) {
 	}
 	clock.Set(time.Date(2024, 6, 1, 13, 0, 0, 0, time.UTC))
 	snap = set.Refresh()
-	if ids(snap.Posts) != "SOON,NOW" {
-		t.Errorf("at its time, SOON should appear: %s", ids(snap.Posts))
+	if ids(snap.Posts()) != "SOON,NOW" {
+		t.Errorf("at its time, SOON should appear: %s", ids(snap.Posts()))
 	}
 	if _, ok := snap.View(feed.ViewKey{Category: "later"}); !ok {
 		t.Error("the category should appear with its first due post")
@@ -181,7 +181,7 @@ func snapshotShape(s *feed.Snapshot) string {
 		page, _ := s.Page(v, 1, 1<<20)
 		fmt.Fprintf(&b, "%+v name=%q lang=%q newest=%s: %s\n", v.Key, v.CategoryName, v.Language, v.Newest.Format(time.RFC3339), ids(page))
 	}
-	fmt.Fprintf(&b, "posts=%s next=%s", ids(s.Posts), s.NextDue.Format(time.RFC3339))
+	fmt.Fprintf(&b, "posts=%s next=%s", ids(s.Posts()), s.NextDue.Format(time.RFC3339))
 	return b.String()
 }
 
@@ -242,7 +242,7 @@ func TestNoDuplicateIDsEver(t *testing.T) {
 		mustParse(t, "news/story.markdown", "title: derived too\ndate: 2024-01-02"),
 		mustParse(t, "other.md", "code: news/story\ntitle: coded\ndate: 2024-01-03"),
 	}, nil)
-	if len(snap.Posts) != 1 || snap.Posts[0].Path != "news/story.markdown" {
-		t.Errorf("got %s from %d posts; want one item, the path that sorts first", ids(snap.Posts), len(snap.Posts))
+	if snap.Len() != 1 || snap.Posts()[0].Path != "news/story.markdown" {
+		t.Errorf("got %s from %d posts; want one item, the path that sorts first", ids(snap.Posts()), snap.Len())
 	}
 }

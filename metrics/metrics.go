@@ -90,7 +90,7 @@ func New(src *Sources) *Metrics {
 	}
 	reg.MustRegister(
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "feedd_posts_indexed", Help: "Published posts in the current snapshot."},
-			snap(func(s *feed.Snapshot) float64 { return float64(len(s.Posts)) })),
+			snap(func(s *feed.Snapshot) float64 { return float64(s.Len()) })),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "feedd_feeds", Help: "Feeds (views) in the current snapshot, each in three formats."},
 			snap(func(s *feed.Snapshot) float64 { return float64(len(s.Views())) })),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "feedd_snapshot_version", Help: "Version of the current snapshot; it grows with every change published."},

@@ -21,7 +21,7 @@ func duePost(t *testing.T, code string, date time.Time) *feed.Post {
 
 func published(s *feed.Snapshot) []string {
 	var ids []string
-	for _, p := range s.Posts {
+	for _, p := range s.Posts() {
 		ids = append(ids, p.ID)
 	}
 	return ids

@@ -158,7 +158,7 @@ func titles(s *feed.Snapshot) map[string]string {
 	if s == nil {
 		return m
 	}
-	for _, p := range s.Posts {
+	for _, p := range s.Posts() {
 		m[p.ID] = p.Title
 	}
 	return m
@@ -168,7 +168,7 @@ func titles(s *feed.Snapshot) map[string]string {
 func has(want ...string) func(*feed.Snapshot) bool {
 	return func(s *feed.Snapshot) bool {
 		got := titles(s)
-		if len(got) != len(want) || (s != nil && len(s.Posts) != len(want)) {
+		if len(got) != len(want) || (s != nil && s.Len() != len(want)) {
 			return false
 		}
 		for _, w := range want {
@@ -186,12 +186,12 @@ func describe(s *feed.Snapshot) string {
 		return "no snapshot"
 	}
 	var parts []string
-	for _, p := range s.Posts {
+	for _, p := range s.Posts() {
 		parts = append(parts, p.ID+"="+p.Title+" ("+p.Path+")")
 	}
 	slices.Sort(parts)
 	if len(parts) > 12 {
-		parts = append(parts[:12], fmt.Sprintf("… %d in all", len(s.Posts)))
+		parts = append(parts[:12], fmt.Sprintf("… %d in all", s.Len()))
 	}
 	return fmt.Sprintf("v%d [%s]", s.Version, strings.Join(parts, ", "))
 }

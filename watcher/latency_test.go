@@ -69,7 +69,7 @@ func benchEditToVisible(b *testing.B, n int) {
 	defer srv.Close()
 	for {
 		snap, changed := set.Changed()
-		if snap != nil && len(snap.Posts) == n {
+		if snap != nil && snap.Len() == n {
 			break
 		}
 		<-changed
@@ -92,7 +92,7 @@ func benchEditToVisible(b *testing.B, n int) {
 		}
 		for {
 			snap, changed := set.Changed()
-			if len(snap.Posts) > 0 && snap.Posts[0].ID == code {
+			if snap.Len() > 0 && snap.Posts()[0].ID == code {
 				resp, err := noRedirects.Get(srv.URL + "/rss.xml")
 				if err != nil {
 					b.Fatal(err)

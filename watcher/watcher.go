@@ -89,7 +89,7 @@ type Watcher struct {
 	// deferBodies: the first scan leaves bodies to render later (see
 	// feed.ParseOptions.DeferBodies); fill renders them in the background.
 	deferBodies bool
-	fill        func(posts []*feed.Post)
+	fill        func(snap *feed.Snapshot)
 	compact     func()
 
 	batches, fullScans, overflows, held, bad, lostN atomic.Uint64
@@ -159,16 +159,22 @@ func (w *Watcher) Run(ctx context.Context) error {
 			case err != nil:
 				w.log.Error("compacting the body store", "err", err)
 			case done:
+				// The old segment files go once no snapshot of the
+				// table that pointed to them is in use: now, for a
+				// quiet server, rather than at the collector's next
+				// cycle, which it may not reach for a long time.
+				w.set.Renew()
+				runtime.GC()
 				live := feed.LiveBytes(bodies)
 				w.log.Info("body store compacted", "bodies", len(bodies), "live_bytes", live,
 					"dead_bytes", before.Total-live, "took", time.Since(start).Round(time.Millisecond).String())
 			}
 		})
 	}
-	w.fill = func(posts []*feed.Post) {
+	w.fill = func(snap *feed.Snapshot) {
 		wg.Go(func() {
 			start := time.Now()
-			n := w.opt.Parse.Bodies.Fill(ctx, posts)
+			n := w.opt.Parse.Bodies.Fill(ctx, snap.All())
 			w.log.Info("post bodies rendered", "bodies", n, "took", time.Since(start).Round(time.Millisecond).String())
 		})
 	}
@@ -611,12 +617,9 @@ func (w *Watcher) rescan(reason string) {
 			w.remove(known, b)
 		}
 	}
-	w.apply(b)
-	if deferred && len(b.upserts) > 0 {
+	if snap := w.apply(b); deferred && snap != nil && snap.Len() > 0 {
 		// Newest first: the bodies readers ask for first.
-		posts := slices.Clone(b.upserts)
-		slices.SortFunc(posts, func(a, b *feed.Post) int { return b.Date.Compare(a.Date) })
-		w.fill(posts)
+		w.fill(snap)
 	}
 }
 
@@ -668,14 +671,15 @@ func (w *Watcher) unwatch(real string) {
 	}
 }
 
-// apply publishes the batch as one snapshot and logs it.
-func (w *Watcher) apply(b *batch) {
+// apply publishes the batch as one snapshot and logs it; it returns the
+// snapshot, or nil when the batch changed nothing.
+func (w *Watcher) apply(b *batch) *feed.Snapshot {
 	first := w.set.Current() == nil
 	if len(b.upserts) == 0 && len(b.removes) == 0 && !first {
 		if b.bad > 0 || b.held > 0 {
 			w.log.Info("changes seen, feeds unchanged", "files", b.files, "bad", b.bad, "held", b.held)
 		}
-		return
+		return nil
 	}
 	snap := w.set.Apply(b.upserts, b.removes)
 	w.batches.Add(1)
@@ -687,8 +691,9 @@ func (w *Watcher) apply(b *batch) {
 	}
 	w.log.Info("posts updated",
 		"reason", b.reason, "files", b.files, "added", b.added, "updated", b.updated,
-		"removed", len(b.removes), "bad", b.bad, "published", len(snap.Posts),
+		"removed", len(b.removes), "bad", b.bad, "published", snap.Len(),
 		"version", snap.Version, "took", time.Since(b.start).Round(time.Microsecond).String())
+	return snap
 }
 
 func minTime(a, b time.Time) time.Time {

@@ -31,10 +31,10 @@ func TestFileLifecycle(t *testing.T) {
 
 			must(t, os.Rename(filepath.Join(dir, "a.md"), filepath.Join(dir, "renamed.md")))
 			snap := h.waitFor("a renamed post", func(s *feed.Snapshot) bool {
-				return has("A=second")(s) && s.Posts[0].Path == "renamed.md"
+				return has("A=second")(s) && s.Posts()[0].Path == "renamed.md"
 			})
-			if len(snap.Posts) != 1 {
-				t.Fatalf("a rename left %d posts", len(snap.Posts))
+			if snap.Len() != 1 {
+				t.Fatalf("a rename left %d posts", snap.Len())
 			}
 
 			write(t, filepath.Join(dir, "x/c.md"), postFile("C", "moving"))
@@ -55,7 +55,7 @@ func TestFileLifecycle(t *testing.T) {
 }
 
 func pathOf(s *feed.Snapshot, id string) string {
-	for _, p := range s.Posts {
+	for _, p := range s.Posts() {
 		if p.ID == id {
 			return p.Path
 		}
@@ -168,8 +168,8 @@ func TestKubernetesVolume(t *testing.T) {
 			must(t, os.Rename(filepath.Join(dir, "..data_tmp"), filepath.Join(dir, "..data")))
 			must(t, os.RemoveAll(filepath.Join(dir, "..2024_01")))
 			snap := h.waitFor("the swapped version", has("A=a2", "B=b2", "C=c2"))
-			if len(snap.Posts) != 3 {
-				t.Errorf("%d posts after the swap, want 3", len(snap.Posts))
+			if snap.Len() != 3 {
+				t.Errorf("%d posts after the swap, want 3", snap.Len())
 			}
 			// And the new directory is watched: an in-place edit in it is seen.
 			write(t, filepath.Join(dir, "..2024_02/sub/b.md"), postFile("B", "b3"))
@@ -227,7 +227,7 @@ func TestSlowWriteAndHalfValidSave(t *testing.T) {
 	}
 	must(t, f.Close())
 	snap := h.waitFor("the new version", has("S=new"))
-	if body, _ := snap.Posts[0].HTML(); !strings.Contains(body, strings.Repeat("More text. ", 49)+"More text.") {
+	if body, _ := snap.Posts()[0].HTML(); !strings.Contains(body, strings.Repeat("More text. ", 49)+"More text.") {
 		t.Errorf("the new version is truncated: %q", body)
 	}
 
@@ -262,21 +262,21 @@ func TestBurst(t *testing.T) {
 			for i := range n {
 				write(t, filepath.Join(dir, fmt.Sprintf("d%02d/p%04d.md", i%50, i)), postFile(fmt.Sprintf("P%04d", i), "created"))
 			}
-			h.waitFor("5,000 posts", func(s *feed.Snapshot) bool { return len(s.Posts) == n })
+			h.waitFor("5,000 posts", func(s *feed.Snapshot) bool { return s.Len() == n })
 			for i := 0; i < n; i += n / edits {
 				write(t, filepath.Join(dir, fmt.Sprintf("d%02d/p%04d.md", i%50, i)), postFile(fmt.Sprintf("P%04d", i), "edited"))
 			}
 			snap := h.waitFor("500 edits", func(s *feed.Snapshot) bool {
 				e := 0
-				for _, p := range s.Posts {
+				for _, p := range s.Posts() {
 					if p.Title == "edited" {
 						e++
 					}
 				}
-				return e == edits && len(s.Posts) == n
+				return e == edits && s.Len() == n
 			})
 			seen := map[string]bool{}
-			for _, p := range snap.Posts {
+			for _, p := range snap.Posts() {
 				if seen[p.ID] {
 					t.Fatalf("duplicate id %s", p.ID)
 				}
@@ -348,7 +348,7 @@ func TestOneBatchPerWindow(t *testing.T) {
 	for i := range 20 {
 		write(t, filepath.Join(dir, fmt.Sprintf("p%02d.md", i)), postFile(fmt.Sprintf("P%02d", i), "t"))
 	}
-	snap := h.waitFor("20 posts", func(s *feed.Snapshot) bool { return len(s.Posts) == 20 })
+	snap := h.waitFor("20 posts", func(s *feed.Snapshot) bool { return s.Len() == 20 })
 	if snap.Version != before+1 {
 		t.Errorf("20 files written inside one window gave %d snapshots, want 1", snap.Version-before)
 	}
@@ -416,7 +416,7 @@ func TestDeferredBodies(t *testing.T) {
 	h.waitLog("the background rendering", func(l map[string]any) bool {
 		return l["msg"] == "post bodies rendered" && l["bodies"] == float64(n)
 	})
-	for _, p := range h.set.Current().Posts {
+	for _, p := range h.set.Current().Posts() {
 		body, err := p.HTML()
 		if p.StoredBody() == nil || p.StoredBody().Deferred() || err != nil || body != "<p>Body of "+p.Title+".</p>" {
 			t.Fatalf("%s: stored %v, body %q, %v", p.Path, p.StoredBody() != nil && !p.StoredBody().Deferred(), body, err)
@@ -429,7 +429,7 @@ func TestDeferredBodies(t *testing.T) {
 	bad := h.w.Stats().Bad
 	write(t, post, "---\ncode: P07\ntitle: [broken\n---\n")
 	h.waitStats("the broken save to be read", func(s watcher.Stats) bool { return s.Bad > bad })
-	for _, p := range snap.Posts {
+	for _, p := range snap.Posts() {
 		if p.ID == "P07" {
 			if p.StoredBody().Deferred() {
 				t.Error("a post read after the start is deferred")
