@@ -46,3 +46,19 @@ func (c *Cache) PathDocs() (n int, allHeld bool) {
 	}
 	return len(t.docs), true
 }
+
+// SetRenewAbove sets the dead text that makes the set copy the rest into
+// a new table, and returns a func that puts it back.
+func SetRenewAbove(n int64) (restore func()) {
+	old := renewAbove
+	renewAbove = n
+	return func() { renewAbove = old }
+}
+
+// TextBytes is the text of the posts the set holds, and all the text of
+// its current table.
+func (s *Set) TextBytes() (held, all int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.textLive, s.textAll
+}

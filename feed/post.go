@@ -320,9 +320,8 @@ func Parse(relPath string, data []byte, modTime time.Time, opt ParseOptions) (*P
 
 // pack lays out the post's own strings in one allocation, and shares the
 // names many posts repeat (categories, language) with every post that
-// names them: a large archive is then a few objects per post for the
-// garbage collector to trace, not a dozen. The watcher keys its state by
-// the post's copy of the path, so that too is one string for both.
+// names them: a parsed post is a few objects, not a dozen, for as long as
+// it lives (a Set keeps its own copy, as a record).
 func (p *Post) pack() {
 	own := []*string{&p.Path, &p.ID, &p.Title, &p.Summary, &p.Link, &p.Image}
 	for i := range p.Tags {

@@ -220,8 +220,8 @@ func (s *Set) Apply(upserts []*Post, removes []string) *Snapshot {
 
 // renewAbove is the text of posts no longer held (edited or removed) that
 // makes Apply copy the rest into a new table, when there is more of it
-// than of the text held.
-const renewAbove = 32 << 20
+// than of the text held. A variable for the tests.
+var renewAbove int64 = 32 << 20
 
 // add appends p to the table.
 func (s *Set) add(p *Post) ref {

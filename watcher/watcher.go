@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/feedd/feedd/feed"
 	"github.com/fsnotify/fsnotify"
@@ -77,9 +78,10 @@ type Watcher struct {
 
 	// State below is owned by the Run goroutine.
 	root    string               // the posts directory resolved; "" until found
-	files   map[string]fileState // every post file seen, good or bad, by relative path
-	dirs    map[string]string    // watched real directory -> relative path
-	dirRel  map[string]string    // relative path -> watched real directory
+	files   map[string]fileState // every post file seen, good or bad, by relative path (in names)
+	names   nameArena
+	dirs    map[string]string // watched real directory -> relative path
+	dirRel  map[string]string // relative path -> watched real directory
 	fsw     *fsnotify.Watcher
 	parent  string               // the directory holding opt.Dir, watched for swaps
 	base    string               // opt.Dir's name in parent
@@ -505,14 +507,48 @@ func (w *Watcher) take(f File, since time.Time, r readResult, b *batch) {
 		}
 	}
 	st.good = true
-	w.keep(p.Path, st) // the post's copy of the path: not one more string per file
+	w.keep(f.Rel, st)
 	b.upserts = append(b.upserts, p)
 }
 
 // keep remembers a file's state, its real path shortened to atRel where it
-// is the usual one.
+// is the usual one. The path it is kept by is a copy in w.names.
 func (w *Watcher) keep(rel string, st fileState) {
-	w.files[rel] = w.short(rel, st)
+	if _, known := w.files[rel]; known {
+		w.names.dead += len(rel) // assigning replaces the key with a new copy
+	}
+	w.files[w.names.copy(rel)] = w.short(rel, st)
+	if w.names.dead > w.names.used/2+1<<20 {
+		names := nameArena{}
+		files := make(map[string]fileState, len(w.files))
+		for rel, st := range w.files {
+			files[names.copy(rel)] = st
+		}
+		w.names, w.files = names, files
+	}
+}
+
+// nameArena holds copies of the paths the watcher keys its state by, in
+// chunks: at 100,000 files that is a few dozen objects for the garbage
+// collector to mark rather than a string per file (issue 6). Space the
+// paths of removed or replaced keys took is counted as dead, and keep
+// copies the rest into a new arena when there is enough of it.
+type nameArena struct {
+	chunk      []byte
+	used, dead int
+}
+
+func (a *nameArena) copy(s string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	if len(a.chunk)+len(s) > cap(a.chunk) {
+		a.chunk = make([]byte, 0, max(64<<10, len(s)))
+	}
+	off := len(a.chunk)
+	a.chunk = append(a.chunk, s...)
+	a.used += len(s)
+	return unsafe.String(&a.chunk[off], len(s))
 }
 
 // short gives st with its real path replaced by atRel if it is the posts
@@ -532,6 +568,7 @@ func (w *Watcher) remove(rel string, b *batch) {
 		return
 	}
 	delete(w.files, rel)
+	w.names.dead += len(rel)
 	b.files++
 	if st.bad != "" {
 		w.badNow.Add(-1)
