@@ -62,3 +62,11 @@ func (s *Set) TextBytes() (held, all int64) {
 	defer s.mu.Unlock()
 	return s.textLive, s.textAll
 }
+
+// Records is how many records the set's table has room for: what edits
+// would grow without bound if refs were never reused.
+func (s *Set) Records() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return int(s.n)
+}

@@ -2,6 +2,7 @@ package feed
 
 import (
 	"cmp"
+	"context"
 	"iter"
 	"log/slog"
 	"maps"
@@ -56,12 +57,17 @@ type Snapshot struct {
 // Len is the number of published posts.
 func (s *Snapshot) Len() int { return len(s.all) }
 
-// All yields the published posts, newest date first, equal dates by id,
-// each made when it is reached.
-func (s *Snapshot) All() iter.Seq[*Post] {
+// Published yields the published posts, newest date first, from the
+// set's latest snapshot as it is when each is reached: a long walk (the
+// background rendering of deferred bodies) follows edits, and reaches
+// each post through the table current then, so that what it stores is
+// the current table's. A post may be skipped or seen twice when others
+// are added or removed meanwhile.
+func (s *Set) Published() iter.Seq[*Post] {
 	return func(yield func(*Post) bool) {
-		for _, r := range s.all {
-			if !yield(s.tab.post(r)) {
+		for i := 0; ; i++ {
+			cur := s.cur.Load()
+			if cur == nil || i >= len(cur.all) || !yield(cur.tab.post(cur.all[i])) {
 				return
 			}
 		}
@@ -108,12 +114,17 @@ func (s *Snapshot) Page(v *View, n, limit int) ([]*Post, bool) {
 type Set struct {
 	mu sync.Mutex
 	// tab holds the posts as records (table.go); n is its next ref.
-	tab     table
-	n       ref
+	tab table
+	n   ref
+	// free are refs no snapshot of tab lists: those of posts no longer
+	// held when tab was made. A new post takes one before a new ref, so
+	// the records do not grow with edits.
+	free    []ref
 	scratch []byte
 	// textLive is the text of the records held; textAll all of tab's.
 	textLive, textAll int64
 	renewedAt         uint64     // the store's segments made at the last renew
+	compacting        bool       // CompactBodies runs
 	posts             *postIndex // every post by path, drafts included
 	// live holds, for each id, the non-draft post with it whose path sorts
 	// first: the post the feeds use. extra holds the other paths, sorted,
@@ -211,7 +222,7 @@ func (s *Set) Apply(upserts []*Post, removes []string) *Snapshot {
 	// is dead; not while a compaction moves the bodies of this one.
 	st := s.tab.gen.store
 	copyText := s.textAll > 2*s.textLive+renewAbove
-	if (copyText || st != nil && st.made.Load() != s.renewedAt) && (st == nil || !st.compacting.Load()) {
+	if (copyText || st != nil && st.made.Load() != s.renewedAt) && !s.compacting {
 		s.renew(copyText)
 		snap = s.cur.Load()
 	}
@@ -223,10 +234,15 @@ func (s *Set) Apply(upserts []*Post, removes []string) *Snapshot {
 // than of the text held. A variable for the tests.
 var renewAbove int64 = 32 << 20
 
-// add appends p to the table.
+// add writes p into the table.
 func (s *Set) add(p *Post) ref {
-	r := s.n
-	s.n++
+	var r ref
+	if k := len(s.free); k > 0 {
+		r, s.free = s.free[k-1], s.free[:k-1]
+	} else {
+		r = s.n
+		s.n++
+	}
 	s.scratch = s.tab.add(r, p, s.scratch)
 	n := int64(s.tab.rec(r).text.n)
 	s.textLive += n
@@ -234,21 +250,37 @@ func (s *Set) add(p *Post) ref {
 	return r
 }
 
-// Renew starts a new generation of the table: the body segments that only
-// posts no longer held, or bodies since moved by BodyStore.Compact, point
-// to are let go once no snapshot of the old one is in use, and so is the
-// text of posts no longer held if most of it is. Refs stay the same, so
-// the views, and the documents cached from them, stay valid.
-func (s *Set) Renew() {
+// CompactBodies compacts the body store of the posts held (see
+// BodyStore.Compact), then starts a new generation of the table, so that
+// the files the bodies were moved out of are let go once no snapshot of
+// the old one is in use. No generation starts while it runs: the bodies
+// it moves are the current table's. It returns whether it compacted, and
+// the bodies it kept.
+func (s *Set) CompactBodies(ctx context.Context) (bool, []*Body, error) {
+	s.mu.Lock()
+	st := s.tab.gen.store
+	if st == nil || s.compacting {
+		s.mu.Unlock()
+		return false, nil, nil
+	}
+	s.compacting = true
+	bodies := s.storedBodies()
+	s.mu.Unlock()
+	done, err := st.Compact(ctx, bodies)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.renew(s.textAll > 2*s.textLive+renewAbove)
+	s.compacting = false
+	if done {
+		s.renew(s.textAll > 2*s.textLive+renewAbove)
+	}
+	return done, bodies, err
 }
 
 // renew copies the records held, and their text if copyText (otherwise
 // the new table shares the old one's text), into a new generation, and
 // makes it current. The posts a snapshot lists are all held: only older
-// snapshots read the records left behind, from their own tables.
+// snapshots read the records left behind, from their own tables, and the
+// refs of those are free in the new one.
 func (s *Set) renew(copyText bool) {
 	old := s.tab
 	next := table{gen: &generation{store: old.gen.store}}
@@ -263,8 +295,16 @@ func (s *Set) renew(copyText bool) {
 	for len(next.recs) < len(old.recs) {
 		next.recs = append(next.recs, new([recChunk]record))
 	}
+	held := make([]bool, s.n)
 	for r := range s.posts.all {
 		next.copyFrom(&old, r, copyText)
+		held[r] = true
+	}
+	s.free = s.free[:0]
+	for r := range held {
+		if !held[r] {
+			s.free = append(s.free, ref(r))
+		}
 	}
 	s.tab = next
 	if copyText {
@@ -282,6 +322,10 @@ func (s *Set) renew(copyText bool) {
 func (s *Set) StoredBodies() []*Body {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.storedBodies()
+}
+
+func (s *Set) storedBodies() []*Body {
 	bodies := make([]*Body, 0, s.posts.len())
 	for r := range s.posts.all {
 		if rec := s.tab.rec(r); rec.flags&recStored != 0 {
@@ -572,11 +616,16 @@ func merge(t *table, old, drop, put []ref) []ref {
 func nextView(t *table, old *View, items, drop, put []ref, now time.Time) *View {
 	k := old.Key
 	v := &View{Key: k, items: items, RemovedAt: old.RemovedAt}
-	for _, r := range drop {
-		id := t.id(r)
-		if !slices.ContainsFunc(put, func(q ref) bool { return t.id(q) == id }) && now.After(v.RemovedAt) {
-			v.RemovedAt = now
-			break
+	if len(drop) > 0 && now.After(v.RemovedAt) {
+		replaced := make(map[string]bool, len(put))
+		for _, r := range put {
+			replaced[t.id(r)] = true
+		}
+		for _, r := range drop {
+			if !replaced[t.id(r)] {
+				v.RemovedAt = now
+				break
+			}
 		}
 	}
 	if len(items) == 0 {

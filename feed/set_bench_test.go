@@ -49,14 +49,15 @@ func parseCorpus(tb testing.TB, n int, opt feed.ParseOptions) []*feed.Post {
 }
 
 // BenchmarkApply: publishing a new snapshot of 100,000 posts after a batch
-// of 1 or 100 changed posts.
+// of 1 or 100 changed posts, their bodies in a body store as feedd serve
+// keeps them.
 //
 //	go test ./feed -run '^$' -bench Apply -benchmem
 func BenchmarkApply(b *testing.B) {
 	const n = 100000
 	for _, batch := range []int{1, 100} {
 		b.Run(fmt.Sprintf("posts=%d/batch=%d", n, batch), func(b *testing.B) {
-			posts := benchPosts(b, n, nil)
+			posts := benchPosts(b, n, newStore(b, feed.BodyStoreOptions{}))
 			set := feed.NewSet(feed.SetOptions{Now: func() time.Time { return fixedNow }})
 			set.Apply(posts, nil)
 			b.ReportAllocs()

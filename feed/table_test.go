@@ -2,13 +2,17 @@ package feed_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/watcher"
 )
 
 // TestArchiveHeapObjects: the set holds its posts in a few large objects
@@ -41,7 +45,8 @@ func TestArchiveHeapObjects(t *testing.T) {
 // TestRenewKeepsSnapshots: edits make the set let go of dead text and of
 // body files (a new table each time); a snapshot taken before them, still
 // being read, renders the same bytes after those of its table are dropped
-// and the collector has run, and the current one has every edit.
+// and the collector has run, and the current one has every edit. The
+// records do not grow with edits.
 func TestRenewKeepsSnapshots(t *testing.T) {
 	defer feed.SetRenewAbove(16 << 10)()
 	for _, stored := range []bool{false, true} {
@@ -68,7 +73,8 @@ func TestRenewKeepsSnapshots(t *testing.T) {
 			old := set.Apply(batch, nil)
 			want := renderSnapshot(t, old)
 
-			for v := 1; v <= 100; v++ {
+			const edits = 1000
+			for v := 1; v <= edits; v++ {
 				set.Apply([]*feed.Post{parse(v%n, v)}, nil)
 			}
 			runtime.GC()
@@ -85,7 +91,7 @@ func TestRenewKeepsSnapshots(t *testing.T) {
 			for _, p := range set.Current().Posts() {
 				var i int
 				fmt.Sscanf(p.Path, "p%d.md", &i)
-				v := 100 - (100-i)%n
+				v := edits - (edits-i)%n
 				if html, err := p.HTML(); err != nil || p.Title != fmt.Sprintf("Post %d v%d", i, v) || !strings.HasPrefix(html, fmt.Sprintf("<p>%d/%d ", i, v)) {
 					t.Errorf("%s: %q, %.20q, %v; want version %d", p.Path, p.Title, html, err, v)
 				}
@@ -94,6 +100,63 @@ func TestRenewKeepsSnapshots(t *testing.T) {
 			if all > 2*held+16<<10+4<<10 {
 				t.Errorf("the table keeps %d bytes of text for %d held", all, held)
 			}
+			if r := set.Records(); r > 10*n {
+				t.Errorf("%d records for %d posts after %d edits", r, n, edits)
+			}
 		})
+	}
+}
+
+// TestFillFollowsRenewal: the background rendering of deferred bodies
+// walks the set's latest snapshot, so that when edits start a new table
+// while it runs, the bodies it renders are the new table's: none is left
+// deferred, to be rendered again when first asked for.
+func TestFillFollowsRenewal(t *testing.T) {
+	defer feed.SetRenewAbove(-1 << 40)() // every change starts a new table
+	const n = 20
+	dir := t.TempDir()
+	store := newStore(t, feed.BodyStoreOptions{ReadPost: watcher.FileReader(dir)})
+	opt := testParseOptions()
+	opt.Bodies = store
+	parse := func(i int, deferred bool) *feed.Post {
+		date := fmt.Sprintf("2024-01-%02d", 1+i)
+		if i >= n { // older than the rest: the walk's next posts keep their places
+			date = fmt.Sprintf("2023-01-%02d", 1+i-n)
+		}
+		text := fmt.Sprintf("---\ntitle: Post %d\ndescription: About %d.\ndate: %s\n---\nBody %d.\n", i, i, date, i)
+		name := fmt.Sprintf("p%d.md", i)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		o := opt
+		o.DeferBodies = deferred
+		p, err := feed.Parse(name, []byte(text), time.Time{}, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	var batch []*feed.Post
+	for i := range n {
+		batch = append(batch, parse(i, true))
+	}
+	set := feed.NewSet(feed.SetOptions{Now: func() time.Time { return fixedNow }, Logger: quiet})
+	set.Apply(batch, nil)
+	seen := 0
+	edits := func(yield func(*feed.Post) bool) {
+		for p := range set.Published() {
+			if !yield(p) {
+				return
+			}
+			if seen++; seen%5 == 0 {
+				set.Apply([]*feed.Post{parse(n+seen, false)}, nil) // a new post, a new table
+			}
+		}
+	}
+	store.Fill(context.Background(), edits)
+	for _, p := range set.Current().Posts() {
+		if p.StoredBody().Deferred() {
+			t.Errorf("%s is still deferred after the background rendering", p.Path)
+		}
 	}
 }

@@ -91,7 +91,7 @@ type Watcher struct {
 	// deferBodies: the first scan leaves bodies to render later (see
 	// feed.ParseOptions.DeferBodies); fill renders them in the background.
 	deferBodies bool
-	fill        func(snap *feed.Snapshot)
+	fill        func()
 	compact     func()
 
 	batches, fullScans, overflows, held, bad, lostN atomic.Uint64
@@ -153,10 +153,9 @@ func (w *Watcher) Run(ctx context.Context) error {
 		if store == nil || !store.CompactionDue() {
 			return
 		}
-		bodies := w.set.StoredBodies()
 		wg.Go(func() {
 			start, before := time.Now(), store.Stats()
-			done, err := store.Compact(ctx, bodies)
+			done, bodies, err := w.set.CompactBodies(ctx)
 			switch {
 			case err != nil:
 				w.log.Error("compacting the body store", "err", err)
@@ -165,7 +164,6 @@ func (w *Watcher) Run(ctx context.Context) error {
 				// table that pointed to them is in use: now, for a
 				// quiet server, rather than at the collector's next
 				// cycle, which it may not reach for a long time.
-				w.set.Renew()
 				runtime.GC()
 				live := feed.LiveBytes(bodies)
 				w.log.Info("body store compacted", "bodies", len(bodies), "live_bytes", live,
@@ -173,10 +171,10 @@ func (w *Watcher) Run(ctx context.Context) error {
 			}
 		})
 	}
-	w.fill = func(snap *feed.Snapshot) {
+	w.fill = func() {
 		wg.Go(func() {
 			start := time.Now()
-			n := w.opt.Parse.Bodies.Fill(ctx, snap.All())
+			n := w.opt.Parse.Bodies.Fill(ctx, w.set.Published())
 			w.log.Info("post bodies rendered", "bodies", n, "took", time.Since(start).Round(time.Millisecond).String())
 		})
 	}
@@ -656,7 +654,7 @@ func (w *Watcher) rescan(reason string) {
 	}
 	if snap := w.apply(b); deferred && snap != nil && snap.Len() > 0 {
 		// Newest first: the bodies readers ask for first.
-		w.fill(snap)
+		w.fill()
 	}
 }
 
