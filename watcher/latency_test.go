@@ -92,7 +92,8 @@ func benchEditToVisible(b *testing.B, n int) {
 		}
 		for {
 			snap, changed := set.Changed()
-			if snap.Len() > 0 && snap.Posts()[0].ID == code {
+			all, _ := snap.View(feed.ViewKey{})
+			if newest, _ := snap.Page(all, 1, 1); len(newest) > 0 && newest[0].ID == code {
 				resp, err := noRedirects.Get(srv.URL + "/rss.xml")
 				if err != nil {
 					b.Fatal(err)
