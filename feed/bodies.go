@@ -340,8 +340,9 @@ type BodyStats struct {
 	Stale     uint64 // deferred bodies whose file had changed when they were read
 }
 
-// Stats reads the counters. Total lags behind the garbage collector: a
-// file is closed once the collector finds none of its bodies in use.
+// Stats reads the counters. Total lags behind: a file is closed once no
+// table of a Set that points to it is in use (Set.CompactBodies), found
+// by the garbage collector.
 func (s *BodyStore) Stats() BodyStats {
 	return BodyStats{
 		Total: s.total.Load(), Files: s.segments.Load(),

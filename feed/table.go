@@ -141,11 +141,7 @@ func (t *table) keys(r ref) (language, cats string) {
 
 // compare orders records newest date first, equal dates by id.
 func (t *table) compare(a, b ref) int {
-	ra, rb := t.rec(a), t.rec(b)
-	if c := cmp.Compare(rb.sec, ra.sec); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(rb.nsec, ra.nsec); c != 0 {
+	if c := t.compareDates(b, a); c != 0 {
 		return c
 	}
 	return cmp.Compare(t.id(a), t.id(b))
@@ -153,14 +149,18 @@ func (t *table) compare(a, b ref) int {
 
 // compareDue orders records soonest date first, equal dates by id.
 func (t *table) compareDue(a, b ref) int {
+	if c := t.compareDates(a, b); c != 0 {
+		return c
+	}
+	return cmp.Compare(t.id(a), t.id(b))
+}
+
+func (t *table) compareDates(a, b ref) int {
 	ra, rb := t.rec(a), t.rec(b)
 	if c := cmp.Compare(ra.sec, rb.sec); c != 0 {
 		return c
 	}
-	if c := cmp.Compare(ra.nsec, rb.nsec); c != 0 {
-		return c
-	}
-	return cmp.Compare(t.id(a), t.id(b))
+	return cmp.Compare(ra.nsec, rb.nsec)
 }
 
 // post makes the Post r holds. Its strings share the table's text; its
