@@ -569,6 +569,14 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 const frontLine = 1
 
 func readFrontMatter(src []byte) (*frontMatter, error) {
+	if fm, ok := readSimpleFrontMatter(src); ok {
+		return fm, nil
+	}
+	return readYAMLFrontMatter(src)
+}
+
+// readYAMLFrontMatter reads any front matter, with yaml.v3.
+func readYAMLFrontMatter(src []byte) (*frontMatter, error) {
 	fm := &frontMatter{keys: map[string]*yaml.Node{}}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
