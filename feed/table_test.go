@@ -16,12 +16,12 @@ import (
 )
 
 // TestArchiveHeapObjects: the set holds its posts in a few large objects
-// without pointers, not objects per post: every garbage collection (one a
+// without pointers, not objects per post (a Post each, as before, was
+// 17,000 objects here): every garbage collection (one a
 // second or so under load) traces the heap's pointers, and an archive of
 // posts with pointers made cached responses about 10 % slower (issue 6).
 func TestArchiveHeapObjects(t *testing.T) {
 	const n = 5000
-	posts := benchPosts(t, n, nil)
 	objects := func() uint64 {
 		runtime.GC()
 		var ms runtime.MemStats
@@ -30,12 +30,13 @@ func TestArchiveHeapObjects(t *testing.T) {
 	}
 	before := objects()
 	set := feed.NewSet(feed.SetOptions{Now: func() time.Time { return fixedNow }, Logger: quiet})
-	set.Apply(posts, nil)
-	posts = nil
+	set.Apply(benchPosts(t, n, nil), nil) // the Posts given are not kept
 	after := objects()
-	if got := int64(after) - int64(before); got > n/10 {
+	got := int64(after) - int64(before)
+	if got > n/10 {
 		t.Errorf("%d posts held as %d heap objects, want under %d", n, got, n/10)
 	}
+	t.Logf("%d posts held as %d heap objects", n, got)
 	if snap := set.Current(); snap.Len() != n || snap.Posts()[n-1].ID != "P0000000" {
 		t.Errorf("%d posts published, the oldest %s", snap.Len(), snap.Posts()[n-1].ID)
 	}
