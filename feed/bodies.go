@@ -38,7 +38,7 @@ type BodyStore struct {
 	mu     sync.Mutex
 	active *segment
 
-	locs sync.RWMutex // guards every Body.loc of the store
+	locs sync.RWMutex // guards every Body.loc of the store, the places in records (bodyRec) and generations' lists of segments
 
 	total      atomic.Int64  // bytes in open segment files
 	segments   atomic.Int64  // open segment files
