@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unique"
 )
 
 // ViewKey names one feed: a category slug, a language key (lower-case tag),
@@ -504,13 +505,16 @@ func (s *Set) conflict(id, kept, dropped string) {
 	s.log.Warn("two posts share a code; keeping the path that sorts first", "code", id, "kept", kept, "ignored", dropped)
 }
 
-// viewKeys are the feeds record r belongs to.
+// viewKeys are the feeds record r belongs to. Their strings are shared
+// copies (unique), not the table's text: a view's key outlives the table
+// it was first read from, and would keep a chunk of its text alive.
 func viewKeys(t *table, r ref) []ViewKey {
 	lang, cats := t.keys(r)
-	lang = strings.ToLower(lang)
+	lang = unique.Make(strings.ToLower(lang)).Value()
 	keys := make([]ViewKey, 0, 4)
 	keys = append(keys, ViewKey{}, ViewKey{Language: lang})
 	eachCategory(cats, func(slug, _ string) bool {
+		slug = unique.Make(slug).Value()
 		keys = append(keys, ViewKey{Category: slug}, ViewKey{Category: slug, Language: lang})
 		return true
 	})
