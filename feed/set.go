@@ -318,14 +318,9 @@ func (s *Set) renew(copyText bool) {
 	}
 }
 
-// StoredBodies lists the bodies of every post held (drafts and posts not
+// storedBodies lists the bodies of every post held (drafts and posts not
 // due included) that are kept in a BodyStore: what a compaction keeps.
-func (s *Set) StoredBodies() []*Body {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.storedBodies()
-}
-
+// s.mu is held.
 func (s *Set) storedBodies() []*Body {
 	bodies := make([]*Body, 0, s.posts.len())
 	for r := range s.posts.all {
@@ -338,7 +333,7 @@ func (s *Set) storedBodies() []*Body {
 
 // StoredBodyBytes is the size of the bodies of every post held that are
 // in a BodyStore: the store's space in use. It walks the posts without
-// making StoredBodies' list, for the metrics.
+// making storedBodies' list, for the metrics.
 func (s *Set) StoredBodyBytes() int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -177,7 +177,7 @@ func (t *table) post(r ref) *Post {
 	p.ImageLength = d.varint()
 	flags := d.uvarint()
 	p.HasCode = flags&1 != 0
-	p.Date = time.Unix(rec.sec, int64(rec.nsec)).In(zoneAt(d.uvarint()))
+	p.Date = t.date(r).In(zoneAt(d.uvarint()))
 	p.Updated = d.time()
 	p.ModTime = d.time()
 	p.Draft = rec.flags&recDraft != 0
