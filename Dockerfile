@@ -16,7 +16,9 @@ USER nonroot:nonroot
 EXPOSE 8080
 # Posts are read from /posts, a config file (if any) from /config; bodies
 # are kept in /tmp (give it a disk-backed volume for a large archive).
-ENV FEEDD_POSTS=/posts FEEDD_ADDR=:8080 TMPDIR=/tmp
+# GOMEMLIMIT is the memory Go's collector aims to stay under: set it to
+# about 90 % of the container's memory limit.
+ENV FEEDD_POSTS=/posts FEEDD_ADDR=:8080 TMPDIR=/tmp GOMEMLIMIT=450MiB
 VOLUME ["/posts", "/config", "/tmp"]
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 CMD ["/feedd", "healthcheck"]
 ENTRYPOINT ["/feedd"]

@@ -1,3 +1,5 @@
+//go:build unix
+
 package feed_test
 
 import (
@@ -6,24 +8,23 @@ import (
 	"testing"
 	"time"
 
-	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/bodies"
+	"github.com/feedd/feedd/feed/feedtest"
 )
 
 // BenchmarkGCWithArchive: one full garbage collection while a Set holds
 // 100,000 generated posts as feedd serve holds them after its start-up
-// scan (bodies deferred to the store): what every collection costs a
-// server, and so what each megabyte of requests' garbage costs it. It also
-// reports the live heap.
+// scan (bodies deferred, in a bodies.Store): what every collection costs a
+// server, and so what each megabyte of requests' garbage costs it. It
+// also reports the live heap and its objects.
 //
 //	go test ./feed -run '^$' -bench GCWithArchive -benchtime 20x
 func BenchmarkGCWithArchive(b *testing.B) {
 	const n = 100000
-	opt := testParseOptions()
-	opt.Bodies, opt.DeferBodies = newStore(b, feed.BodyStoreOptions{}), true
-	posts := parseCorpus(b, n, opt)
-	set := feed.NewSet(feed.SetOptions{Now: func() time.Time { return fixedNow }, Logger: quiet})
-	set.Apply(posts, nil)
-	posts = nil
+	opt := feedtest.ParseOptions()
+	opt.DeferBodies = true
+	set := newSet(nil, newStore(b, bodies.Options{}))
+	set.Apply(parseCorpus(b, n, opt), nil)
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
@@ -35,7 +36,7 @@ func BenchmarkGCWithArchive(b *testing.B) {
 	// of a collection also counts what other tenants took.
 	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N)/1e6, "cpu-ms/op")
 	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "live-MiB")
-	b.ReportMetric(float64(ms.HeapObjects)/1e6, "live-Mobjects")
+	b.ReportMetric(float64(ms.HeapObjects), "live-objects")
 	runtime.KeepAlive(set)
 }
 

@@ -2,15 +2,19 @@ package feed
 
 import (
 	"bytes"
+	stdhtml "html"
 	"net/url"
 	"strings"
 
+	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
+	nethtml "golang.org/x/net/html"
 )
 
 // baseKey carries the item's link into the AST transformer of one Convert.
@@ -102,16 +106,28 @@ func resolveURL(base *url.URL, dest []byte) []byte {
 }
 
 // markdown renders CommonMark with GitHub tables, strikethrough and
-// autolinks. Raw HTML is not passed through (goldmark's default), and
-// dangerous URL schemes are dropped by its renderer.
+// autolinks. Raw HTML is passed through to the sanitizer.
 var markdown = goldmark.New(
 	goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify),
 	goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(absoluteURLs{}, 100))),
+	goldmark.WithRendererOptions(html.WithUnsafe()),
 )
 
-// renderMarkdown returns the body as HTML with absolute URLs, and, when
-// wantPlain, its plain text (for a summary).
+// sanitizer keeps the text and safe markup of raw HTML in a body
+// (paragraphs, emphasis, links, lists, tables, images, figures, quotes,
+// code) and removes the rest: scripts, styles, frames, embeds, forms,
+// event handlers, and URLs other than http, https and mailto.
+var sanitizer = func() *bluemonday.Policy {
+	p := bluemonday.UGCPolicy()
+	p.RequireNoFollowOnLinks(false)
+	return p
+}()
+
+// renderMarkdown returns the body as sanitized HTML with absolute URLs,
+// and, when wantPlain, its plain text (for a summary). Characters XML
+// forbids are removed first: goldmark would turn a NUL into U+FFFD.
 func renderMarkdown(body []byte, base *url.URL, wantPlain bool) (html string, plain string, err error) {
+	body = []byte(XMLSafe(string(body)))
 	ctx := parser.NewContext()
 	ctx.Set(baseKey, base)
 	doc := markdown.Parser().Parse(text.NewReader(body), parser.WithContext(ctx))
@@ -122,7 +138,65 @@ func renderMarkdown(body []byte, base *url.URL, wantPlain bool) (html string, pl
 	if wantPlain {
 		plain = plainOf(doc, body)
 	}
-	return buf.String(), plain, nil
+	return absoluteHTML(sanitizer.SanitizeReader(&buf).String(), base), plain, nil
+}
+
+// absoluteHTML resolves the relative href and src attributes left in
+// sanitized HTML (raw HTML's: the Markdown's links and images are resolved
+// as they are parsed) against base. Every other byte is kept as it is.
+func absoluteHTML(s string, base *url.URL) string {
+	if base == nil || !strings.Contains(s, "href=") && !strings.Contains(s, "src=") {
+		return s
+	}
+	z := nethtml.NewTokenizer(strings.NewReader(s))
+	var b strings.Builder
+	b.Grow(len(s))
+	for {
+		tt := z.Next()
+		raw := string(z.Raw()) // a copy: Token lowers names in place
+		if tt == nethtml.ErrorToken {
+			return b.String() + raw
+		}
+		if tt == nethtml.StartTagToken || tt == nethtml.SelfClosingTagToken {
+			tok := z.Token()
+			changed := false
+			for i, a := range tok.Attr {
+				if a.Namespace == "" && (a.Key == "href" || a.Key == "src") {
+					if abs := string(resolveURL(base, []byte(a.Val))); abs != a.Val {
+						tok.Attr[i].Val, changed = abs, true
+					}
+				}
+			}
+			if changed {
+				b.WriteString(tok.String())
+				continue
+			}
+		}
+		b.WriteString(raw)
+	}
+}
+
+// renderBody renders a post's Markdown body as its item content.
+func renderBody(md []byte, link string, summary string) (string, error) {
+	base, _ := url.Parse(link)
+	content, _, err := renderMarkdown(md, base, false)
+	if err != nil {
+		return "", err
+	}
+	return finishBody(content, summary), nil
+}
+
+var emptyParagraphs = strings.NewReplacer("<p>", "", "</p>", "")
+
+// finishBody makes rendered HTML safe for XML; a body with nothing to show
+// (empty, or empty paragraphs once sanitised) gives the summary as one
+// paragraph, so that every item has content.
+func finishBody(content, summary string) string {
+	content = strings.TrimSpace(XMLSafe(content))
+	if strings.TrimSpace(emptyParagraphs.Replace(content)) == "" {
+		return "<p>" + stdhtml.EscapeString(summary) + "</p>"
+	}
+	return content
 }
 
 // plainOf collects the text of a Markdown document, blocks separated by

@@ -7,28 +7,27 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/feedtest"
 )
 
 // BenchmarkParse: one post of the real archive's size (the sample post,
-// 4.4 KB) from its bytes to a feed.Post: rendered and kept in memory, as
-// feedd check does; rendered into a body store, as a change is read; and
-// deferred, as the start-up scan reads it (front matter only).
+// 4.4 KB) from its bytes to a feed.Post: its body rendered and kept in
+// memory, as feedd check and an edit read it; and deferred, as the
+// start-up scan reads it (front matter only).
 //
 //	go test ./feed -run '^$' -bench Parse -benchmem
 func BenchmarkParse(b *testing.B) {
-	data, err := os.ReadFile(filepath.Join("..", "posts", "000_9998e3ab84582ced.md"))
+	data, err := os.ReadFile(filepath.Join(feedtest.Samples(), "000_9998e3ab84582ced.md"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	store := newStore(b, feed.BodyStoreOptions{})
 	for _, bc := range []struct {
 		name        string
-		bodies      *feed.BodyStore
 		deferBodies bool
-	}{{"memory", nil, false}, {"stored", store, false}, {"deferred", store, true}} {
+	}{{"memory", false}, {"deferred", true}} {
 		b.Run(bc.name, func(b *testing.B) {
-			opt := testParseOptions()
-			opt.Bodies, opt.DeferBodies = bc.bodies, bc.deferBodies
+			opt := feedtest.ParseOptions()
+			opt.DeferBodies = bc.deferBodies
 			b.SetBytes(int64(len(data)))
 			b.ReportAllocs()
 			for b.Loop() {

@@ -3,11 +3,15 @@ package feed_test
 import (
 	"encoding/xml"
 	"errors"
+	"io"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/feedtest"
+	"github.com/feedd/feedd/feed/render"
 )
 
 func TestParseDate(t *testing.T) {
@@ -44,16 +48,14 @@ func TestParseDate(t *testing.T) {
 			t.Errorf("ParseDate(%q) = %v, want %v", tt.in, got, want)
 		}
 	}
-	// Dates written with the same offset share one zone: a Location of its
-	// own per post would be more objects per post, held as long as the
-	// post is served. (Go shares whole-hour offsets itself; +05:30 it
-	// does not.)
+	// Dates written with the same offset share one zone, and keep the
+	// offset they were written with.
 	a, _ := feed.ParseDate("2024-11-26T20:41:57+05:30", pp)
 	b, _ := feed.ParseDate("2023-01-02 03:04:05 +0530", pp)
 	if a.Location() != b.Location() || a.Format(time.RFC1123Z) != "Tue, 26 Nov 2024 20:41:57 +0530" {
-		t.Errorf("dates at +07:00: zones %p and %p, %s", a.Location(), b.Location(), a.Format(time.RFC1123Z))
+		t.Errorf("dates at +05:30: zones %p and %p, %s", a.Location(), b.Location(), a.Format(time.RFC1123Z))
 	}
-	for _, bad := range []string{"", "yesterday", "26/11/2024", "2024-13-01", "2024-11-26T25:00:00Z", "2024-11-26 20:41:57 PST"} {
+	for _, bad := range []string{"", "yesterday", "26/11/2024", "2024-13-01", "2024-11-26T25:00:00Z", "2024-11-26 20:41:57 PST", "0000-01-01"} {
 		if _, err := feed.ParseDate(bad, pp); err == nil {
 			t.Errorf("ParseDate(%q) accepted a date it cannot read", bad)
 		}
@@ -72,6 +74,7 @@ func TestSlug(t *testing.T) {
 		"国际 新闻":             "国际-新闻",
 		"Café/Bar":          "café-bar",
 		"--x--":             "x",
+		"Ann Writer":        "ann-writer",
 		"!!!":               "",
 	}
 	for in, want := range tests {
@@ -81,12 +84,15 @@ func TestSlug(t *testing.T) {
 	}
 }
 
+// TestCanonicalLanguage: tags are checked against the IANA registry
+// (golang.org/x/text/language) and written in their conventional case;
+// "_" is read as "-"; deprecated tags are kept as written.
 func TestCanonicalLanguage(t *testing.T) {
 	good := map[string]string{
 		"en": "en", "EN": "en", "en_US": "en-US", "en-us": "en-US", "km": "km",
 		"zh-hant": "zh-Hant", "zh_Hant_TW": "zh-Hant-TW", "sr-latn-rs": "sr-Latn-RS",
 		"es-419": "es-419", "de-CH-1996": "de-CH-1996", "x-newsroom": "x-newsroom",
-		"en-US-x-twain": "en-US-x-twain", "i-klingon": "i-klingon", "zh-yue": "zh-yue",
+		"en-US-x-twain": "en-US-x-twain", "iw": "iw", "in": "in", " km ": "km",
 	}
 	for in, want := range good {
 		got, err := feed.CanonicalLanguage(in)
@@ -94,16 +100,14 @@ func TestCanonicalLanguage(t *testing.T) {
 			t.Errorf("CanonicalLanguage(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "e", "english!", "en--us", "en-", "toolongsubtag", "en-US-US", "x", "en-x", "1en", "en-a", "日本語"} {
-		if got, err := feed.CanonicalLanguage(bad); err == nil {
+	for _, bad := range []string{"", "english", "xx", "en--US", "e", "english!", "en-", "toolongsubtag", "en-US-US", "x", "en-x", "1en", "en-a", "en-abcde", "日本語"} {
+		got, err := feed.CanonicalLanguage(bad)
+		if err == nil {
 			t.Errorf("CanonicalLanguage(%q) = %q, want an error", bad, got)
+		} else if strings.Contains(err.Error(), "\n") {
+			t.Errorf("CanonicalLanguage(%q): error of more than one line: %q", bad, err)
 		}
 	}
-}
-
-// post builds a post file from front matter lines and a body.
-func post(front, body string) []byte {
-	return []byte("---\n" + front + "\n---\n" + body)
 }
 
 func TestParseBadPosts(t *testing.T) {
@@ -117,8 +121,6 @@ func TestParseBadPosts(t *testing.T) {
 		{"no front matter", []byte("# Just markdown\n"), 0, 1, "no front matter"},
 		{"empty file", []byte(""), 0, 1, "no front matter"},
 		{"front matter not closed", []byte("---\ntitle: x\ndate: 2024-01-01\n"), 0, 1, "not closed"},
-		{"YAML error", post("title: [unclosed\ndate: 2024-01-01", ""), 0, 2, "YAML error"},
-		{"YAML tab", post("title: x\n\tdate: 2024-01-01", ""), 0, 3, "YAML error"},
 		{"not a mapping", post("- a\n- b", ""), 0, 2, "not a mapping"},
 		{"missing title", post("date: 2024-01-01", "body"), 0, 1, "missing title"},
 		{"empty title", post("title: \"  \"\ndate: 2024-01-01", "body"), 0, 1, "missing title"},
@@ -126,17 +128,21 @@ func TestParseBadPosts(t *testing.T) {
 		{"missing date", post("title: x", "body"), 0, 1, "missing date"},
 		{"unreadable date", post("title: x\ndate: last tuesday", ""), 0, 3, `unreadable date "last tuesday"`},
 		{"bad updated", post("title: x\ndate: 2024-01-01\nupdated: soon", ""), 0, 4, "updated: unreadable date"},
-		{"invalid language", post("title: x\ndate: 2024-01-01\nlanguage: english!", ""), 0, 4, "invalid language tag"},
+		{"language not a tag", post("title: x\ndate: 2024-01-01\nlanguage: english", ""), 0, 4, `language: invalid language tag "english"`},
+		{"language not registered", post("title: x\ndate: 2024-01-01\ncategory: a\nlanguage: xx", ""), 0, 5, `language: invalid language tag "xx"`},
+		{"language empty subtag", post("title: x\ndate: 2024-01-01\nlanguage: en--US", ""), 0, 4, `language: invalid language tag "en--US"`},
 		{"not UTF-8", append(post("title: x\ndate: 2024-01-01", "line\n"), 0xff, 0xfe), 0, 6, "not UTF-8"},
 		{"larger than the limit", post("title: x\ndate: 2024-01-01", strings.Repeat("a", 200)), 100, 0, "larger than the limit of 100 bytes"},
 		{"duplicate key", post("title: x\ntitle: y\ndate: 2024-01-01", ""), 0, 3, `key "title" appears twice`},
 		{"draft not a bool", post("title: x\ndate: 2024-01-01\ndraft: maybe", ""), 0, 4, "draft: want true or false"},
 		{"category mapping", post("title: x\ndate: 2024-01-01\ncategory: {a: b}", ""), 0, 4, "category: want a value or a list"},
 		{"javascript origin_url", post("title: x\ndate: 2024-01-01\norigin_url: \"javascript:alert(1)\"", ""), 0, 4, "origin_url: not an absolute http(s) URL"},
+		{"bad host", post("title: x\ndate: 2024-01-01\norigin_url: \"https://-a.example/\"", ""), 0, 4, `origin_url: "https://-a.example/": host "-a.example": idna:`},
+		{"bad punycode", post("title: x\ndate: 2024-01-01\norigin_url: \"https://xn--zz.example/\"", ""), 0, 4, "idna: invalid label"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			opt := testParseOptions()
+			opt := feedtest.ParseOptions()
 			opt.MaxSize = tt.max
 			p, err := feed.Parse("news/x.md", tt.data, time.Time{}, opt)
 			var pe *feed.PostError
@@ -146,10 +152,47 @@ func TestParseBadPosts(t *testing.T) {
 			if pe.Path != "news/x.md" || pe.Line != tt.line || !strings.Contains(pe.Reason, tt.reason) {
 				t.Errorf("error %q (line %d), want line %d and a reason with %q", err, pe.Line, tt.line, tt.reason)
 			}
-			if strings.Contains(err.Error(), "\n") {
+			if strings.ContainsAny(err.Error(), "\r\n") {
 				t.Errorf("error is not one line: %q", err)
 			}
 		})
+	}
+}
+
+// TestParseYAMLErrorLines: a YAML syntax error names the file's line
+// where the front matter goes wrong, in the form `check` prints.
+func TestParseYAMLErrorLines(t *testing.T) {
+	const head = "title: x\ndate: 2024-01-01\n" // file lines 2 and 3
+	tests := []struct {
+		front string
+		line  int
+		what  string
+	}{
+		{"title: [unclosed\ndate: 2024-01-01", 2, "did not find expected ',' or ']'"},
+		{"title: 'it's'", 2, "did not find expected key"},
+		{"title: x\n\tdate: 2024-01-01", 3, "tab character"},
+		{head + "description: \"unterminated\nlanguage: en", 4, "unexpected end of stream"},
+		{head + "category: 'it's'", 4, "did not find expected key"},
+		{head + ": no key", 4, "did not find expected key"},
+		{head + "category: {a: b", 4, "did not find expected ',' or '}'"},
+		{head + "category: a\ntags: [a, b\nlanguage: en", 5, "did not find expected ',' or ']'"},
+		{head + "category: a\n  bad: indent", 5, "mapping values are not allowed"},
+		{head + "category: a\ncode: *nope", 5, "unknown anchor 'nope'"},
+		{head + "category: a\nx: @y", 5, "cannot start any token"},
+		{head + "category:\n  - a\n b", 6, "did not find expected key"},
+		{"description: \"on two\n  lines\"\n" + head + "tags: [a", 6, "did not find expected ',' or ']'"},
+	}
+	for _, tt := range tests {
+		_, err := feed.Parse("news/x.md", post(tt.front, "body"), time.Time{}, feedtest.ParseOptions())
+		var pe *feed.PostError
+		if !errors.As(err, &pe) {
+			t.Errorf("%q: %v, want a *PostError", tt.front, err)
+			continue
+		}
+		prefix := "news/x.md:" + strconv.Itoa(tt.line) + ": YAML error: "
+		if !strings.HasPrefix(err.Error(), prefix) || !strings.Contains(err.Error(), tt.what) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%q:\n got %q\nwant %q...%s on one line", tt.front, err, prefix, tt.what)
+		}
 	}
 }
 
@@ -158,6 +201,7 @@ func TestParseEveryField(t *testing.T) {
 code: " ART-1 "
 origin_url: "/national/story"
 image: "img/lead.webp"
+image_length: 1234
 title: "  A   title
   on two lines "
 description: "The summary"
@@ -171,7 +215,11 @@ author: Ann
 authors: [Bo, Ann]
 unknown_key: {nested: [1, 2]}`, "Body with a [link](../other) and **bold**.\n")
 	mod := time.Date(2024, 12, 1, 0, 0, 0, 0, time.UTC)
-	p, err := feed.Parse("2024/11/story.md", src, mod, testParseOptions())
+	p, err := feed.Parse("2024/11/story.md", src, mod, feedtest.ParseOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, err := p.HTML()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,15 +229,16 @@ unknown_key: {nested: [1, 2]}`, "Body with a [link](../other) and **bold**.\n")
 		}
 	}
 	check("ID", p.ID, "ART-1")
+	check("Path", p.Path, "2024/11/story.md")
 	check("Title", p.Title, "A title on two lines")
 	check("Summary", p.Summary, "The summary")
 	check("Link", p.Link, "https://feeds.example.com/national/story")
 	check("Image", p.Image, "https://feeds.example.com/national/img/lead.webp")
 	check("ImageType", p.ImageType, "image/webp")
 	check("Language", p.Language, "en-GB")
-	check("Content", p.Content, `<p>Body with a <a href="https://feeds.example.com/other">link</a> and <strong>bold</strong>.</p>`)
-	if got := []string{p.Categories[0].Slug, p.Categories[1].Slug}; len(p.Categories) != 2 || got[0] != "national" || got[1] != "real-estate" {
-		t.Errorf("Categories = %+v, want national and real-estate once each", p.Categories)
+	check("HTML", html, `<p>Body with a <a href="https://feeds.example.com/other">link</a> and <strong>bold</strong>.</p>`)
+	if len(p.Categories) != 2 || p.Categories[0] != (feed.Category{Slug: "national", Name: "NATIONAL"}) || p.Categories[1] != (feed.Category{Slug: "real-estate", Name: "Real Estate"}) {
+		t.Errorf("Categories = %+v, want national (as NATIONAL) and real-estate once each", p.Categories)
 	}
 	if strings.Join(p.Tags, ",") != "one,two" {
 		t.Errorf("Tags = %q, want one, two", p.Tags)
@@ -203,14 +252,14 @@ unknown_key: {nested: [1, 2]}`, "Body with a [link](../other) and **bold**.\n")
 	if want := time.Date(2024, 11, 27, 8, 0, 0, 0, time.UTC); !p.Updated.Equal(want) {
 		t.Errorf("Updated = %v, want %v", p.Updated, want)
 	}
-	if !p.ModTime.Equal(mod) || p.Draft || !p.HasCode || len(p.Warnings) != 0 {
-		t.Errorf("ModTime %v, Draft %v, HasCode %v, Warnings %q", p.ModTime, p.Draft, p.HasCode, p.Warnings)
+	if p.ImageLength != 1234 || !p.ModTime.Equal(mod) || p.Draft || !p.HasCode || len(p.Warnings) != 0 || p.Deferred() {
+		t.Errorf("ImageLength %d, ModTime %v, Draft %v, HasCode %v, Warnings %q, Deferred %v", p.ImageLength, p.ModTime, p.Draft, p.HasCode, p.Warnings, p.Deferred())
 	}
 }
 
 func TestParseDefaults(t *testing.T) {
 	body := strings.Repeat("word ", 100) + "\n\n![only alt](x.png)\n"
-	p, err := feed.Parse("sub dir/My Post.markdown", post("title: T\ndate: 2024-01-01", body), time.Time{}, testParseOptions())
+	p, err := feed.Parse("sub dir/My Post.markdown", post("title: T\ndate: 2024-01-01", body), time.Time{}, feedtest.ParseOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,8 +269,8 @@ func TestParseDefaults(t *testing.T) {
 	if p.Link != "https://feeds.example.com/sub%20dir/My%20Post" {
 		t.Errorf("Link = %q", p.Link)
 	}
-	if p.Language != "en" || len(p.Categories) != 0 || p.Image != "" {
-		t.Errorf("Language %q, Categories %v, Image %q", p.Language, p.Categories, p.Image)
+	if p.Language != "en" || len(p.Categories) != 0 || p.Image != "" || len(p.Authors) != 0 {
+		t.Errorf("Language %q, Categories %v, Image %q, Authors %q", p.Language, p.Categories, p.Image, p.Authors)
 	}
 	if n := len([]rune(p.Summary)); n > 300 || !strings.HasSuffix(p.Summary, "word…") {
 		t.Errorf("Summary (%d characters) should be cut at a word with an ellipsis: %q", n, p.Summary)
@@ -229,60 +278,87 @@ func TestParseDefaults(t *testing.T) {
 	if !p.Updated.Equal(p.Date) {
 		t.Errorf("Updated %v should default to Date %v", p.Updated, p.Date)
 	}
+	// A site language other than en is the default.
+	opt := feedtest.ParseOptions()
+	opt.Language = "km"
+	if km, err := feed.Parse("k.md", post("title: T\ndate: 2024-01-01", ""), time.Time{}, opt); err != nil || km.Language != "km" {
+		t.Errorf("with site language km: %v", err)
+	}
 
-	empty, err := feed.Parse("e.md", post("title: \"Fish & <Chips>\"\ndate: 2024-01-01", ""), time.Time{}, testParseOptions())
+	empty, err := feed.Parse("e.md", post("title: \"Fish & <Chips>\"\ndate: 2024-01-01", ""), time.Time{}, feedtest.ParseOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if empty.Summary != "Fish & <Chips>" || empty.Content != "<p>Fish &amp; &lt;Chips&gt;</p>" {
-		t.Errorf("an empty body should give the title as summary and one escaped paragraph: %q, %q", empty.Summary, empty.Content)
+	if html, _ := empty.HTML(); empty.Summary != "Fish & <Chips>" || html != "<p>Fish &amp; &lt;Chips&gt;</p>" {
+		t.Errorf("an empty body should give the title as summary and one escaped paragraph: %q, %q", empty.Summary, html)
 	}
 }
 
 func TestParseDrafts(t *testing.T) {
-	for _, front := range []string{"draft: true", "published: false", "draft: yes"} {
-		p, err := feed.Parse("d.md", post("title: x\ndate: 2024-01-01\n"+front, ""), time.Time{}, testParseOptions())
+	for _, front := range []string{"draft: true", "published: false", "draft: yes", "draft: false\npublished: false"} {
+		p, err := feed.Parse("d.md", post("title: x\ndate: 2024-01-01\n"+front, ""), time.Time{}, feedtest.ParseOptions())
 		if err != nil || !p.Draft {
 			t.Errorf("%s: Draft = %v, err %v; want a draft", front, p != nil && p.Draft, err)
 		}
 	}
 	for _, front := range []string{"draft: false", "published: true", "draft:"} {
-		p, err := feed.Parse("d.md", post("title: x\ndate: 2024-01-01\n"+front, ""), time.Time{}, testParseOptions())
+		p, err := feed.Parse("d.md", post("title: x\ndate: 2024-01-01\n"+front, ""), time.Time{}, feedtest.ParseOptions())
 		if err != nil || p.Draft {
 			t.Errorf("%s: Draft = %v, err %v; want published", front, p != nil && p.Draft, err)
 		}
 	}
 }
 
-// TestParseUnsafeContent: raw HTML is not passed through, dangerous links
-// lose their URL, XML-illegal characters go, and "]]>" cannot end a CDATA
-// section early.
+// TestParseLanguages: the language as a post writes it becomes its
+// canonical tag; a bad one makes the post bad.
+func TestParseLanguages(t *testing.T) {
+	for in, want := range map[string]string{"zh-hant": "zh-Hant", "en_US": "en-US", "iw": "iw", "\"KM\"": "km", "\"\"": "en", "~": "en"} {
+		p, err := feed.Parse("l.md", post("title: x\ndate: 2024-01-01\nlanguage: "+in, ""), time.Time{}, feedtest.ParseOptions())
+		if err != nil || p.Language != want {
+			t.Errorf("language: %s gives %q, %v; want %q", in, p.Language, err, want)
+		}
+	}
+}
+
+// TestParseUnsafeContent: dangerous markup and links go, XML-illegal
+// characters go (a NUL is removed, not made U+FFFD), "]]>" cannot end a
+// CDATA section early, and every document stays well-formed.
 func TestParseUnsafeContent(t *testing.T) {
-	body := "Hello\x01 <b onclick=\"x()\">raw</b>\n\n<script>alert(1)</script>\n\n[click](javascript:alert(1)) ]]> and `]]>`\n"
-	p, err := feed.Parse("u.md", post("title: \"T\\x7f\\x02 ]]>\"\ndate: 2024-01-01\ndescription: \"a\\x1bb\"", body), time.Time{}, testParseOptions())
+	body := "Hello\x01 <b onclick=\"x()\">raw</b> N\x00UL\n\n<script>alert(1)</script>\n\n[click](javascript:alert(1)) ]]> and `]]>`\n"
+	p, err := feed.Parse("u.md", post("title: \"T\\x7f\\x02 ]]>\"\ndate: 2024-01-01\ndescription: \"a\\x1bb\"", body), time.Time{}, feedtest.ParseOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, bad := range []string{"<script", "<b ", "onclick", "javascript:", "\x01", "]]>"} {
-		if strings.Contains(p.Content, bad) {
-			t.Errorf("content contains %q: %s", bad, p.Content)
+	html, err := p.HTML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"<script", "alert(1)", "onclick", "javascript:", "\x01", "\x00", "\ufffd", "]]>"} {
+		if strings.Contains(html, bad) {
+			t.Errorf("content contains %q: %q", bad, html)
+		}
+	}
+	for _, good := range []string{"<b>raw</b>", "NUL", "click"} {
+		if !strings.Contains(html, good) {
+			t.Errorf("content lost %q: %q", good, html)
 		}
 	}
 	if p.Title != "T ]]>" || p.Summary != "ab" {
 		t.Errorf("Title %q, Summary %q: control characters should be removed, printable text kept", p.Title, p.Summary)
 	}
-	// The whole document stays well-formed XML.
-	for _, f := range []feed.Format{feed.RSS, feed.Atom} {
-		var sb strings.Builder
-		if err := renderOne(p, f, &sb); err != nil {
+	set := newSet(nil, nil)
+	snap := set.Apply([]*feed.Post{p}, nil)
+	v, _ := snap.View(everything)
+	for _, f := range []*render.Format{render.RSS, render.Atom} {
+		doc, err := renderDoc(snap, v, f)
+		if err != nil {
 			t.Fatal(err)
 		}
-		dec := xml.NewDecoder(strings.NewReader(sb.String()))
+		dec := xml.NewDecoder(strings.NewReader(string(doc)))
 		for {
-			_, err := dec.Token()
-			if err != nil {
-				if err.Error() != "EOF" {
-					t.Errorf("%v is not well-formed: %v\n%s", f, err, sb.String())
+			if _, err := dec.Token(); err != nil {
+				if err != io.EOF {
+					t.Errorf("%s is not well-formed: %v\n%s", f.Name, err, doc)
 				}
 				break
 			}
@@ -290,12 +366,50 @@ func TestParseUnsafeContent(t *testing.T) {
 	}
 }
 
-func renderOne(p *feed.Post, f feed.Format, w *strings.Builder) error {
-	set := feed.NewSet(feed.SetOptions{Now: func() time.Time { return fixedNow }})
-	snap := set.Apply([]*feed.Post{p}, nil)
-	v, _ := snap.View(feed.ViewKey{})
-	doc, _ := testSite().NewDocument(snap, v, f, 1, 50)
-	return doc.Render(w)
+// TestParseRawHTMLSanitised: raw HTML in a body keeps its text and safe
+// markup, with its URLs made absolute; scripts, styles, frames, embeds,
+// forms, event handlers and unsafe URLs go.
+func TestParseRawHTMLSanitised(t *testing.T) {
+	tests := []struct {
+		body       string
+		keep, drop []string
+	}{
+		{"<div>note</div>", []string{"note"}, nil},
+		{"<table><tr><td>cell text</td></tr></table>", []string{"<td>cell text</td>"}, nil},
+		{"<p onclick=\"x()\">para</p>", []string{"<p>para</p>"}, []string{"onclick", "x()"}},
+		{"<script>alert(1)</script>\n\nafter", []string{"after"}, []string{"script", "alert"}},
+		{"<style>p{color:red}</style>\n\nafter", []string{"after"}, []string{"style", "color"}},
+		{"<iframe src=\"https://evil.example/\">in</iframe>\n\nafter", []string{"after"}, []string{"iframe", "evil"}},
+		{"<object data=\"x.swf\"></object><embed src=\"y.swf\">\n\nafter", []string{"after"}, []string{"object", "embed", "swf"}},
+		{"<form action=\"/x\"><input name=q><button>Go</button></form>", nil, []string{"<form", "<input", "<button", "action"}},
+		{"<a href=\"javascript:alert(1)\">js</a> <a href=\"vbscript:x\">vb</a> <a href=\"data:text/html,x\">data</a>", []string{"js", "vb", "data"}, []string{"href", "script:", "data:"}},
+		{"<a href=\"mailto:desk@example.org\">mail</a> <a href=\"https://example.org/a?b=1&amp;c=2\">web</a>",
+			[]string{`<a href="mailto:desk@example.org">mail</a>`, `<a href="https://example.org/a?b=1&amp;c=2">web</a>`}, nil},
+		{"<a href=\"/rel?a=1&amp;b=2\">rel</a> <img src=\"pic.png\" onerror=\"y()\"> <a href=\"//cdn.example.org/x\">proto</a>",
+			[]string{`<a href="https://feeds.example.com/rel?a=1&amp;b=2">rel</a>`, `<img src="https://feeds.example.com/news/pic.png">`, `<a href="https://cdn.example.org/x">proto</a>`},
+			[]string{"onerror"}},
+		{"<figure><img src=\"https://x.example/y.png\" alt=\"a\"><figcaption>cap</figcaption></figure>",
+			[]string{`<figure><img src="https://x.example/y.png" alt="a"><figcaption>cap</figcaption></figure>`}, nil},
+		{"<blockquote>q</blockquote> <ul><li>li</li></ul> <em>em</em> <code>c</code>",
+			[]string{"<blockquote>q</blockquote>", "<li>li</li>", "<em>em</em>", "<code>c</code>"}, nil},
+	}
+	for _, tt := range tests {
+		p := mustParseBody(t, "news/x.md", "title: T\ndate: 2024-01-01\ndescription: the summary", tt.body)
+		html, err := p.HTML()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range tt.keep {
+			if !strings.Contains(html, s) {
+				t.Errorf("%q rendered as %q: lost %q", tt.body, html, s)
+			}
+		}
+		for _, s := range tt.drop {
+			if strings.Contains(html, s) {
+				t.Errorf("%q rendered as %q: kept %q", tt.body, html, s)
+			}
+		}
+	}
 }
 
 // TestParseAliasBomb: YAML aliases in front matter are never expanded for
@@ -305,19 +419,15 @@ func TestParseAliasBomb(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("a0: &a0 [\"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\"]\n")
 	for i := 1; i < 12; i++ {
-		prev := "*a" + string(rune('0'+i-1))
-		if i >= 10 {
-			prev = "*a" + []string{"9", "10"}[i-10]
-		}
-		name := []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"}[i-1]
-		b.WriteString("a" + name + ": &a" + name + " [" + strings.Repeat(prev+", ", 8) + prev + "]\n")
+		prev := "*a" + strconv.Itoa(i-1)
+		b.WriteString("a" + strconv.Itoa(i) + ": &a" + strconv.Itoa(i) + " [" + strings.Repeat(prev+", ", 8) + prev + "]\n")
 	}
 	front := b.String() + "title: Bomb\ndate: 2024-01-01\ntags: *a11"
-	_, err := feed.Parse("bomb.md", post(front, ""), time.Time{}, testParseOptions())
+	_, err := feed.Parse("bomb.md", post(front, ""), time.Time{}, feedtest.ParseOptions())
 	if err == nil || !strings.Contains(err.Error(), "tags: want a list of single values") {
 		t.Errorf("an alias bomb in tags should be refused as not a list of values, got %v", err)
 	}
-	p, err := feed.Parse("bomb.md", post(b.String()+"title: Bomb\ndate: 2024-01-01", ""), time.Time{}, testParseOptions())
+	p, err := feed.Parse("bomb.md", post(b.String()+"title: Bomb\ndate: 2024-01-01", ""), time.Time{}, feedtest.ParseOptions())
 	if err != nil || p.Title != "Bomb" {
 		t.Errorf("aliases in ignored keys should not stop the post: %v", err)
 	}
@@ -333,11 +443,13 @@ func TestXMLSafe(t *testing.T) {
 	}
 }
 
+// TestURLsNormalized: links and images are absolute, their hosts in
+// lower-case ASCII (IDNA), their paths and queries percent-encoded.
 func TestURLsNormalized(t *testing.T) {
 	p, err := feed.Parse("u.md", post(`title: T
 date: 2024-01-01
 origin_url: "HTTPS://WWW.Example.com/a b/ü?q=<x> y&z=\"1\"#frag ment"
-image: "pics/a b&c.jpg"`, ""), time.Time{}, testParseOptions())
+image: "pics/a b&c.jpg"`, ""), time.Time{}, feedtest.ParseOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,44 +459,101 @@ image: "pics/a b&c.jpg"`, ""), time.Time{}, testParseOptions())
 	if want := "https://www.example.com/a%20b/pics/a%20b&c.jpg"; p.Image != want {
 		t.Errorf("Image = %q, want %q", p.Image, want)
 	}
-	for _, bad := range []string{"ftp://x.example/a", "https://user:pw@x.example/", "//", "http://"} {
-		if _, err := feed.Parse("u.md", post("title: T\ndate: 2024-01-01\norigin_url: \""+bad+"\"", ""), time.Time{}, testParseOptions()); err == nil {
+	hosts := map[string]string{
+		"https://例え.jp/a b":                  "https://xn--r8jz45g.jp/a%20b",
+		"https://Bücher.Example/x":           "https://xn--bcher-kva.example/x",
+		"http://ខ្មែរ.example:8080/p?q=ជាតិ": "http://xn--j2e0cg3n2c.example:8080/p?q=%E1%9E%87%E1%9E%B6%E1%9E%8F%E1%9E%B7",
+		"https://[2001:db8::1]:8443/x":       "https://[2001:db8::1]:8443/x",
+		"https://192.0.2.1/x":                "https://192.0.2.1/x",
+	}
+	for in, want := range hosts {
+		p, err := feed.Parse("u.md", post("title: T\ndate: 2024-01-01\norigin_url: \""+in+"\"\nimage: \""+in+"\"", ""), time.Time{}, feedtest.ParseOptions())
+		if err != nil {
+			t.Errorf("origin_url %q: %v", in, err)
+			continue
+		}
+		if p.Link != want || p.Image != p.Link {
+			t.Errorf("origin_url %q: link %q, image %q; want %q", in, p.Link, p.Image, want)
+		}
+		for _, r := range p.Link {
+			if r > 0x7e || r <= ' ' {
+				t.Errorf("link %q holds %q", p.Link, r)
+				break
+			}
+		}
+	}
+	for _, bad := range []string{"ftp://x.example/a", "https://user:pw@x.example/", "//", "http://", "https://exa mple.com/"} {
+		if _, err := feed.Parse("u.md", post("title: T\ndate: 2024-01-01\norigin_url: \""+bad+"\"", ""), time.Time{}, feedtest.ParseOptions()); err == nil {
 			t.Errorf("origin_url %q accepted", bad)
 		}
+	}
+	// A bad image is left out with a warning; the post stays.
+	p, err = feed.Parse("u.md", post("title: T\ndate: 2024-01-01\nimage: \"ftp://x.example/a.png\"", ""), time.Time{}, feedtest.ParseOptions())
+	if err != nil || p.Image != "" || len(p.Warnings) != 2 {
+		t.Errorf("a bad image: %v, image %q, warnings %q", err, p.Image, p.Warnings)
 	}
 }
 
 func TestSummaryDecodesMarkdown(t *testing.T) {
-	p, err := feed.Parse("s.md", post("title: T\ndate: 2024-01-01", `Fish &amp; chips \*not emphasis\* &#x263A; &copy; <b>raw</b> **bold** `+"`code &amp;`"), time.Time{}, testParseOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := mustParseBody(t, "s.md", "title: T\ndate: 2024-01-01", `Fish &amp; chips \*not emphasis\* &#x263A; &copy; <b>raw</b> **bold** `+"`code &amp;`")
 	if want := "Fish & chips *not emphasis* ☺ © raw bold code &amp;"; p.Summary != want {
 		t.Errorf("Summary = %q, want %q", p.Summary, want)
 	}
 }
 
-// Posts that name the same categories share one list (an archive's posts
-// name a few lists between them: one object per post less for every
-// garbage collection), and the sharing never mixes up two spellings.
-func TestCategoriesShared(t *testing.T) {
-	a := mustParse(t, "a.md", "code: A\ntitle: a\ndate: 2024-01-01\ncategories: [World, Sport]")
-	b := mustParse(t, "b.md", "code: B\ntitle: b\ndate: 2024-01-02\ncategories: [World, Sport]")
-	c := mustParse(t, "c.md", "code: C\ntitle: c\ndate: 2024-01-03\ncategories: [WORLD, Sport]")
-	d := mustParse(t, "d.md", "code: D\ntitle: d\ndate: 2024-01-04\ncategories: [Sport, World]")
-	if len(a.Categories) != 2 || &a.Categories[0] != &b.Categories[0] {
-		t.Errorf("two posts naming World and Sport hold two lists: %p and %p", a.Categories, b.Categories)
-	}
-	for _, tt := range []struct {
-		p    *feed.Post
-		want string
-	}{{a, "world/World sport/Sport"}, {c, "world/WORLD sport/Sport"}, {d, "sport/Sport world/World"}} {
+// TestCategoriesAsSpelled: a post's categories keep its spelling and
+// order, each slug once.
+func TestCategoriesAsSpelled(t *testing.T) {
+	for _, tt := range []struct{ front, want string }{
+		{"categories: [World, Sport]", "world/World sport/Sport"},
+		{"categories: [WORLD, Sport, world]", "world/WORLD sport/Sport"},
+		{"category: Sport\ncategories: [World, sport]", "sport/Sport world/World"},
+		{"categories: [\"!!!\", News]", "news/News"},
+	} {
+		p := mustParse(t, "c.md", "title: c\ndate: 2024-01-01\n"+tt.front)
 		var got []string
-		for _, cat := range tt.p.Categories {
-			got = append(got, cat.Slug+"/"+cat.Name)
+		for _, c := range p.Categories {
+			got = append(got, c.Slug+"/"+c.Name)
 		}
 		if strings.Join(got, " ") != tt.want {
-			t.Errorf("%s: categories %q, want %q", tt.p.ID, got, tt.want)
+			t.Errorf("%s: categories %q, want %q", tt.front, got, tt.want)
+		}
+	}
+}
+
+// TestDeferredBodies: with DeferBodies, a post with a description keeps
+// its Markdown until first read, and renders the same bytes as one parsed
+// without deferring; a post without one is rendered at once (its summary
+// comes from its body).
+func TestDeferredBodies(t *testing.T) {
+	deferred := feedtest.ParseOptions()
+	deferred.DeferBodies = true
+	body := "A [link](../other), ![img](i.png), <div onclick=\"x()\">raw <a href=\"/r\">r</a></div>, a N\x00UL and **bold**.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
+	for _, front := range []string{"title: T\ndate: 2024-01-01\ndescription: About it.", "title: T\ndate: 2024-01-01"} {
+		src := post(front, body)
+		now, err := feed.Parse("news/x.md", src, time.Time{}, feedtest.ParseOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		later, err := feed.Parse("news/x.md", src, time.Time{}, deferred)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hasDescription := strings.Contains(front, "description")
+		if later.Deferred() != hasDescription || now.Deferred() {
+			t.Errorf("%q: Deferred() %v with DeferBodies, %v without; want %v and false", front, later.Deferred(), now.Deferred(), hasDescription)
+		}
+		want, err := now.HTML()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if got, err := later.HTML(); err != nil || got != want {
+				t.Errorf("%q: deferred body %q, %v; want %q", front, got, err, want)
+			}
+		}
+		if later.Summary != now.Summary {
+			t.Errorf("%q: summaries %q and %q", front, later.Summary, now.Summary)
 		}
 	}
 }

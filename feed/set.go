@@ -1,9 +1,8 @@
 package feed
 
 import (
-	"cmp"
 	"context"
-	"iter"
+	"fmt"
 	"log/slog"
 	"maps"
 	"slices"
@@ -11,109 +10,18 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unique"
 )
-
-// ViewKey names one feed: a category slug, a language key (lower-case tag),
-// both, or neither for the feed of every post.
-type ViewKey struct {
-	Category string
-	Language string
-}
-
-// View is the list of posts of one feed, newest first. Its items are shared
-// by the snapshots it did not change in, and never modified.
-type View struct {
-	Key          ViewKey
-	CategoryName string // the category as posts write it ("" for none)
-	Language     string // canonical tag ("" for none)
-	Newest       time.Time
-	// RemovedAt is when this process last saw a post leave the view (not
-	// replaced by a new version of it): a document's Last-Modified must move
-	// forward then too, though its newest item may be older.
-	RemovedAt time.Time
-	items     []ref // in the snapshots' tables
-}
-
-// Len is the number of posts in the view.
-func (v *View) Len() int { return len(v.items) }
-
-// Pages is the number of pages of v at limit posts per page (at least 1).
-func (v *View) Pages(limit int) int {
-	return max(1, (len(v.items)+limit-1)/limit)
-}
-
-// Snapshot is an immutable state of the posts: what every response is built
-// from, so that no response mixes two states.
-type Snapshot struct {
-	Version uint64
-	// NextDue is when the next future-dated post becomes due; zero if none.
-	NextDue time.Time
-	views   map[ViewKey]*View
-	ordered []*View
-	all     []ref // the published posts, newest date first, equal dates by id
-	tab     table
-}
-
-// Len is the number of published posts.
-func (s *Snapshot) Len() int { return len(s.all) }
-
-// Published yields the published posts, newest date first, from the
-// set's latest snapshot as it is when each is reached: a long walk (the
-// background rendering of deferred bodies) follows edits, and reaches
-// each post through the table current then, so that what it stores is
-// the current table's. A post may be skipped or seen twice when others
-// are added or removed meanwhile.
-func (s *Set) Published() iter.Seq[*Post] {
-	return func(yield func(*Post) bool) {
-		for i := 0; ; i++ {
-			cur := s.cur.Load()
-			if cur == nil || i >= len(cur.all) || !yield(cur.tab.post(cur.all[i])) {
-				return
-			}
-		}
-	}
-}
-
-// Posts makes every published post, newest date first, equal dates by id:
-// a Post each, so for a tool or a test; a feed makes only its page's.
-func (s *Snapshot) Posts() []*Post { return s.posts(s.all) }
-
-func (s *Snapshot) posts(refs []ref) []*Post {
-	out := make([]*Post, len(refs))
-	for i, r := range refs {
-		out[i] = s.tab.post(r)
-	}
-	return out
-}
-
-// View returns the feed named by k, if any post is in it.
-func (s *Snapshot) View(k ViewKey) (*View, bool) {
-	v, ok := s.views[k]
-	return v, ok
-}
-
-// Views lists every feed: all posts first, then categories, languages, and
-// language-category pairs, each sorted by key.
-func (s *Snapshot) Views() []*View { return s.ordered }
-
-// Page returns the posts of page n (1-based) of v with limit posts per page,
-// or false when the page is past the end. Page 1 of an empty view is empty.
-func (s *Snapshot) Page(v *View, n, limit int) ([]*Post, bool) {
-	start := (n - 1) * limit
-	if n < 1 || limit < 1 || (start >= len(v.items) && n != 1) {
-		return nil, false
-	}
-	end := min(start+limit, len(v.items))
-	return s.posts(v.items[start:end]), true
-}
 
 // Set is the collection of posts, keyed by file path, and the latest
 // snapshot built from it. One writer at a time (Apply, Refresh), many
-// readers (Current), who never wait on the writer. A change costs time in
-// proportion to the feeds it touches, not to the whole archive.
+// readers (Current, Latest), who never wait on the writer. A change costs
+// time in proportion to the feeds it touches, not to the whole archive.
 type Set struct {
-	mu sync.Mutex
+	bodies BodyStore
+	now    func() time.Time
+	log    *slog.Logger
+
+	mu sync.Mutex // guards the fields below
 	// tab holds the posts as records (table.go); n is its next ref.
 	tab table
 	n   ref
@@ -124,8 +32,6 @@ type Set struct {
 	scratch []byte
 	// textLive is the text of the records held; textAll all of tab's.
 	textLive, textAll int64
-	renewedAt         uint64     // the store's segments made at the last renew
-	compacting        bool       // CompactBodies runs
 	posts             *postIndex // every post by path, drafts included
 	// live holds, for each id, the non-draft post with it whose path sorts
 	// first: the post the feeds use. extra holds the other paths, sorted,
@@ -134,72 +40,137 @@ type Set struct {
 	live     *postIndex
 	extra    map[string][]string
 	future   []ref // live posts not yet due, soonest first
-	now      func() time.Time
-	log      *slog.Logger
 	version  uint64
 	reported map[string]bool // duplicate-code conflicts already logged
-	cur      atomic.Pointer[Snapshot]
-	changed  chan struct{} // closed at the next publish
+	// staged holds the ids changed since the last publish (Stage, Apply),
+	// with the post each showed then; released the bodies of the posts
+	// they replaced, let go once the change is published.
+	staged   map[string]ref
+	released []uint64
+
+	cur    atomic.Pointer[Snapshot]
+	latest atomic.Pointer[Change]
 }
 
-// SetOptions configure a Set. Zero values give the system clock and the
-// default logger.
+// SetOptions configure a Set. Zero values give the system clock, the
+// default logger, and bodies kept in memory.
 type SetOptions struct {
 	Now    func() time.Time
 	Logger *slog.Logger
+	Bodies BodyStore
 }
 
 // NewSet returns an empty set with no snapshot: Current is nil until the
 // first Apply, so a server can tell it is not ready.
 func NewSet(opt SetOptions) *Set {
-	if opt.Now == nil {
-		opt.Now = time.Now
-	}
-	if opt.Logger == nil {
-		opt.Logger = slog.Default()
-	}
 	s := &Set{
-		tab:   table{gen: &generation{}},
-		extra: map[string][]string{},
-		now:   opt.Now, log: opt.Logger, reported: map[string]bool{}, changed: make(chan struct{}),
+		bodies: opt.Bodies, now: opt.Now, log: opt.Logger,
+		extra: map[string][]string{}, reported: map[string]bool{},
 	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.bodies == nil {
+		s.bodies = &memoryBodies{}
+	}
+	s.tab.bodies = s.bodies
 	s.posts = newPostIndex(func(r ref) string { return s.tab.path(r) })
 	s.live = newPostIndex(func(r ref) string { return s.tab.id(r) })
+	s.latest.Store(newChange(nil))
 	return s
 }
 
 // Current returns the latest snapshot, or nil before the first Apply.
 func (s *Set) Current() *Snapshot { return s.cur.Load() }
 
-// Changed returns the latest snapshot (nil before the first Apply) and a
-// channel that is closed when a newer one is published.
-func (s *Set) Changed() (*Snapshot, <-chan struct{}) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.cur.Load(), s.changed
-}
+// Latest returns the latest change (one with no snapshot before the first
+// Apply), from which a consumer follows every change after it.
+func (s *Set) Latest() *Change { return s.latest.Load() }
 
 // Now is the set's clock: what decides whether a post is due.
 func (s *Set) Now() time.Time { return s.now() }
 
+// Prepare moves p's body into the set's body store, out of the heap. Apply
+// does it for the posts not prepared; a reader of many posts prepares each
+// as it is parsed (from many goroutines: it is safe for concurrent use), so
+// that the bodies of a whole archive are never in memory at once.
+func (s *Set) Prepare(p *Post) error {
+	if p.body.store == s.bodies {
+		return nil
+	}
+	blob, err := p.body.blob()
+	if err != nil {
+		return fmt.Errorf("%s: %w", p.Path, err)
+	}
+	id, err := s.bodies.Put(blob)
+	if err != nil {
+		return fmt.Errorf("%s: %w", p.Path, err)
+	}
+	p.body = body{store: s.bodies, id: id}
+	return nil
+}
+
 // Apply adds or replaces the given posts (by path), removes the given paths,
-// and publishes the resulting snapshot as one change. The set keeps a copy
-// of each post: the Posts given are not held.
+// and publishes the resulting snapshot, with what was staged since the
+// last one, as one change. The set keeps a copy of each post: the Posts
+// given are not held. A post whose body cannot be stored (see Prepare) is
+// left out, and logged.
 func (s *Set) Apply(upserts []*Post, removes []string) *Snapshot {
+	s.prepareAll(upserts)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	// touched: the ids the change may concern, with the post each showed
-	// before it.
-	touched := make(map[string]ref, len(upserts)+len(removes))
+	s.stage(upserts, removes)
+	snap := s.publish(s.staged)
+	s.staged = nil
+	for _, id := range s.released {
+		s.bodies.Release(id)
+	}
+	s.released = s.released[:0]
+	if s.textAll > 2*s.textLive+renewAbove {
+		s.renew()
+	}
+	return snap
+}
+
+// Stage takes posts and removals as Apply does, but publishes nothing:
+// the next Apply publishes them with its own, as one change, and until
+// then Current is unchanged. A reader of a whole directory stages the
+// posts as it reads them, so that it never holds them all at once.
+func (s *Set) Stage(upserts []*Post, removes []string) {
+	s.prepareAll(upserts)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stage(upserts, removes)
+}
+
+func (s *Set) prepareAll(posts []*Post) {
+	for _, p := range posts {
+		if err := s.Prepare(p); err != nil {
+			s.log.Error("post left out: its body cannot be stored", "err", err)
+		}
+	}
+}
+
+// stage writes the posts into the table and the indexes, noting in staged
+// the ids they concern, with the post each showed before, and in released
+// the bodies of the posts they replace. s.mu is held.
+func (s *Set) stage(upserts []*Post, removes []string) {
+	if s.staged == nil {
+		s.staged = make(map[string]ref, len(upserts)+len(removes))
+	}
 	touch := func(id string) {
-		if _, ok := touched[id]; !ok {
-			touched[id] = s.live.get(id)
+		if _, ok := s.staged[id]; !ok {
+			s.staged[strings.Clone(id)] = s.live.get(id)
 		}
 	}
 	drop := func(old ref) {
 		touch(s.tab.id(old))
 		s.unindex(old)
 		s.textLive -= int64(s.tab.rec(old).text.n)
+		s.released = append(s.released, s.tab.rec(old).body)
 	}
 	for _, path := range removes {
 		if old := s.posts.get(path); old != noRef {
@@ -208,26 +179,17 @@ func (s *Set) Apply(upserts []*Post, removes []string) *Snapshot {
 		}
 	}
 	for _, p := range upserts {
+		if p.body.store != s.bodies {
+			continue // not stored: logged by prepareAll
+		}
 		if old := s.posts.get(p.Path); old != noRef {
 			drop(old)
 		}
-		r := s.add(p)
 		touch(p.ID)
+		r := s.add(p)
 		s.posts.put(r)
 		s.index(r)
 	}
-	snap := s.publish(touched)
-	// A new generation, once the records dropped are out of every view,
-	// when the store has started a segment file since the last one (so
-	// that files only dead bodies are in close), or when most of the text
-	// is dead; not while a compaction moves the bodies of this one.
-	st := s.tab.gen.store
-	copyText := s.textAll > 2*s.textLive+renewAbove
-	if (copyText || st != nil && st.made.Load() != s.renewedAt) && !s.compacting {
-		s.renew(copyText)
-		snap = s.cur.Load()
-	}
-	return snap
 }
 
 // renewAbove is the text of posts no longer held (edited or removed) that
@@ -244,61 +206,27 @@ func (s *Set) add(p *Post) ref {
 		r = s.n
 		s.n++
 	}
-	s.scratch = s.tab.add(r, p, s.scratch)
+	s.scratch = s.tab.add(r, p, p.body.id, s.scratch)
 	n := int64(s.tab.rec(r).text.n)
 	s.textLive += n
 	s.textAll += n
 	return r
 }
 
-// CompactBodies compacts the body store of the posts held (see
-// BodyStore.Compact), then starts a new generation of the table, so that
-// the files the bodies were moved out of are let go once no snapshot of
-// the old one is in use. No generation starts while it runs: the bodies
-// it moves are the current table's. It returns whether it compacted, and
-// the bodies it kept.
-func (s *Set) CompactBodies(ctx context.Context) (bool, []*Body, error) {
-	s.mu.Lock()
-	st := s.tab.gen.store
-	if st == nil || s.compacting {
-		s.mu.Unlock()
-		return false, nil, nil
-	}
-	s.compacting = true
-	bodies := s.storedBodies()
-	s.mu.Unlock()
-	done, err := st.Compact(ctx, bodies)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.compacting = false
-	if done {
-		s.renew(s.textAll > 2*s.textLive+renewAbove)
-	}
-	return done, bodies, err
-}
-
-// renew copies the records held, and their text if copyText (otherwise
-// the new table shares the old one's text), into a new generation, and
-// makes it current. The posts a snapshot lists are all held: only older
-// snapshots read the records left behind, from their own tables, and the
-// refs of those are free in the new one.
-func (s *Set) renew(copyText bool) {
+// renew copies the records held, and their text, into a new table, and
+// makes it current, so that the text of posts no longer held is let go
+// with the last snapshot of the old table. The posts a snapshot lists are
+// all held: only older snapshots read the records left behind, from their
+// own tables, and the refs of those are free in the new one.
+func (s *Set) renew() {
 	old := s.tab
-	next := table{gen: &generation{store: old.gen.store}}
-	if !copyText {
-		next.text, next.textUsed = slices.Clone(old.text), old.textUsed
-	}
-	if st := old.gen.store; st != nil {
-		s.renewedAt = st.made.Load()
-		st.locs.RLock() // no body moves while it is copied
-		defer st.locs.RUnlock()
-	}
+	next := table{bodies: old.bodies}
 	for len(next.recs) < len(old.recs) {
 		next.recs = append(next.recs, new([recChunk]record))
 	}
 	held := make([]bool, s.n)
 	for r := range s.posts.all {
-		next.copyFrom(&old, r, copyText)
+		next.copyFrom(&old, r, true)
 		held[r] = true
 	}
 	s.free = s.free[:0]
@@ -308,48 +236,12 @@ func (s *Set) renew(copyText bool) {
 		}
 	}
 	s.tab = next
-	if copyText {
-		s.textAll = s.textLive
-	}
+	s.textAll = s.textLive
 	if cur := s.cur.Load(); cur != nil {
 		c := *cur
 		c.tab = next
 		s.cur.Store(&c)
 	}
-}
-
-// storedBodies lists the bodies of every post held (drafts and posts not
-// due included) that are kept in a BodyStore: what a compaction keeps.
-// s.mu is held.
-func (s *Set) storedBodies() []*Body {
-	bodies := make([]*Body, 0, s.posts.len())
-	for r := range s.posts.all {
-		if rec := s.tab.rec(r); rec.flags&recStored != 0 {
-			bodies = append(bodies, &Body{store: s.tab.gen.store, gen: s.tab.gen, rec: &rec.body})
-		}
-	}
-	return bodies
-}
-
-// StoredBodyBytes is the size of the bodies of every post held that are
-// in a BodyStore: the store's space in use. It walks the posts without
-// making storedBodies' list, for the metrics.
-func (s *Set) StoredBodyBytes() int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.tab.gen.store
-	if st == nil {
-		return 0
-	}
-	st.locs.RLock()
-	defer st.locs.RUnlock()
-	var n int64
-	for r := range s.posts.all {
-		if rec := s.tab.rec(r); rec.flags&recStored != 0 && rec.body.seg >= 0 {
-			n += int64(rec.body.n)
-		}
-	}
-	return n
 }
 
 // Refresh publishes a new snapshot of the same posts at the clock's current
@@ -371,9 +263,29 @@ func (s *Set) Post(path string) (*Post, bool) {
 	return s.tab.post(r), true
 }
 
+// RenderBodies renders the deferred bodies of the published posts, newest
+// first, until every one is rendered or ctx ends, and returns how many it
+// rendered. It follows the latest snapshot as it goes; a body a reader
+// asks for meanwhile is rendered then.
+func (s *Set) RenderBodies(ctx context.Context) int {
+	n := 0
+	for i := 0; ctx.Err() == nil; i++ {
+		cur := s.cur.Load()
+		if cur == nil || i >= len(cur.all) {
+			break
+		}
+		if p := cur.tab.post(cur.all[i]); p.Deferred() {
+			if _, err := p.HTML(); err == nil {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // index makes r, held in posts, a candidate for its id.
 func (s *Set) index(r ref) {
-	if s.tab.draft(r) {
+	if s.tab.rec(r).draft {
 		return
 	}
 	id, path := s.tab.id(r), s.tab.path(r)
@@ -391,7 +303,7 @@ func (s *Set) index(r ref) {
 
 // unindex withdraws r, still held in posts, as a candidate for its id.
 func (s *Set) unindex(r ref) {
-	if s.tab.draft(r) {
+	if s.tab.rec(r).draft {
 		return
 	}
 	id, path := s.tab.id(r), s.tab.path(r)
@@ -428,13 +340,36 @@ func (s *Set) dropExtra(id, path string) {
 }
 
 // publish takes the ids a change touched, with the post each showed
-// before it, moves posts that are now due out of the future list, and
-// builds the next snapshot from the current one, rebuilding only the views
-// that changed.
+// before it, moves posts that are now due out of the future list, builds
+// the next snapshot from the current one, rebuilding only the views that
+// changed, and publishes it with its Change.
 func (s *Set) publish(touched map[string]ref) *Snapshot {
 	now := s.now()
+	removed, added := s.settle(touched, now)
+	s.version++
+	snap, changed := nextSnapshot(s.cur.Load(), &s.tab, removed, added, now, s.version)
+	if len(s.future) > 0 {
+		snap.NextDue = s.tab.date(s.future[0])
+	}
+	c := newChange(snap)
+	c.First = s.cur.Load() == nil
+	c.Views = changed
+	c.classify(&s.tab, added, removed)
+	s.cur.Store(snap)
+	prev := s.latest.Load()
+	prev.next = c
+	s.latest.Store(c)
+	close(prev.done)
+	return snap
+}
+
+// settle compares each touched id's post before and after the change, and
+// lists the records that leave and enter the published posts: a post not
+// due yet goes to the future list instead, and those now due come out of
+// it.
+func (s *Set) settle(touched map[string]ref, now time.Time) (removed, added []ref) {
 	t := &s.tab
-	var removed, added, later []ref
+	var later []ref
 	for id, old := range touched {
 		want := s.live.get(id)
 		for _, dropped := range s.extra[id] {
@@ -450,12 +385,11 @@ func (s *Set) publish(touched map[string]ref) *Snapshot {
 				removed = append(removed, old)
 			}
 		}
-		if want == noRef {
-			continue
-		}
-		if t.date(want).After(now) {
+		switch {
+		case want == noRef:
+		case t.date(want).After(now):
 			later = append(later, want) // not into s.future yet: it must stay sorted for futureIndex
-		} else {
+		default:
 			added = append(added, want)
 		}
 	}
@@ -469,17 +403,7 @@ func (s *Set) publish(touched map[string]ref) *Snapshot {
 	}
 	added = append(added, s.future[:due]...)
 	s.future = slices.Delete(s.future, 0, due)
-
-	s.version++
-	snap := nextSnapshot(s.cur.Load(), t, removed, added, now)
-	snap.Version = s.version
-	if len(s.future) > 0 {
-		snap.NextDue = t.date(s.future[0])
-	}
-	s.cur.Store(snap)
-	close(s.changed)
-	s.changed = make(chan struct{})
-	return snap
+	return removed, added
 }
 
 // futureIndex finds r in the future list.
@@ -500,83 +424,60 @@ func (s *Set) conflict(id, kept, dropped string) {
 	s.log.Warn("two posts share a code; keeping the path that sorts first", "code", id, "kept", kept, "ignored", dropped)
 }
 
-// viewKeys are the feeds record r belongs to. Their strings are shared
-// copies (unique), not the table's text: a view's key outlives the table
-// it was first read from, and would keep a chunk of its text alive.
-func viewKeys(t *table, r ref) []ViewKey {
-	lang, cats := t.keys(r)
-	lang = unique.Make(strings.ToLower(lang)).Value()
-	keys := make([]ViewKey, 0, 4)
-	keys = append(keys, ViewKey{}, ViewKey{Language: lang})
-	eachCategory(cats, func(slug, _ string) bool {
-		slug = unique.Make(slug).Value()
-		keys = append(keys, ViewKey{Category: slug}, ViewKey{Category: slug, Language: lang})
-		return true
-	})
-	return keys
-}
-
-// nextSnapshot builds a snapshot of t from prev (nil for the first) with
-// the removed posts taken out and the added ones put in. Views no change
-// touches are shared with prev; a touched view costs a binary search per
-// change and one copy of its items.
-func nextSnapshot(prev *Snapshot, t *table, removed, added []ref, now time.Time) *Snapshot {
+// nextSnapshot builds snapshot version of t from prev (nil for the first)
+// with the removed posts taken out and the added ones put in, and lists
+// the feeds that changed. Views no change touches are shared with prev; a
+// touched view costs a binary search per change and one copy of its items.
+func nextSnapshot(prev *Snapshot, t *table, removed, added []ref, now time.Time, version uint64) (*Snapshot, []ViewKey) {
 	slices.SortFunc(removed, t.compare)
 	slices.SortFunc(added, t.compare)
-	drop := map[ViewKey][]ref{}
-	for _, r := range removed {
-		for _, k := range viewKeys(t, r) {
-			drop[k] = append(drop[k], r) // stays sorted: removed is
-		}
-	}
-	put := map[ViewKey][]ref{}
-	for _, r := range added {
-		for _, k := range viewKeys(t, r) {
-			put[k] = append(put[k], r)
-		}
-	}
-	snap := &Snapshot{views: map[ViewKey]*View{}, tab: *t}
+	drop, put := byView(t, removed), byView(t, added)
+	snap := &Snapshot{Version: version, views: map[ViewKey]*View{}, tab: *t}
 	if prev != nil {
 		maps.Copy(snap.views, prev.views)
 	}
-	rebuild := func(k ViewKey) {
+	changed := slices.Collect(maps.Keys(drop))
+	for k := range put {
+		if _, ok := drop[k]; !ok {
+			changed = append(changed, k)
+		}
+	}
+	slices.SortFunc(changed, ViewKey.compare)
+	for _, k := range changed {
 		old := snap.views[k]
 		if old == nil {
 			old = &View{Key: k}
 		}
 		items := merge(t, old.items, drop[k], put[k])
-		if len(items) == 0 && k != (ViewKey{}) {
+		if len(items) == 0 && k.Kind != Everything {
 			delete(snap.views, k)
-			return
+			continue
 		}
-		snap.views[k] = nextView(t, old, items, drop[k], put[k], now)
+		snap.views[k] = nextView(t, old, items, drop[k], put[k], now, version)
 	}
-	for k := range drop {
-		rebuild(k)
+	all := ViewKey{Kind: Everything}
+	if _, ok := snap.views[all]; !ok {
+		snap.views[all] = &View{Key: all}
 	}
-	for k := range put {
-		if _, done := drop[k]; !done {
-			rebuild(k)
-		}
-	}
-	if _, ok := snap.views[ViewKey{}]; !ok {
-		snap.views[ViewKey{}] = &View{}
-	}
-	snap.all = snap.views[ViewKey{}].items
-	if prev != nil && len(drop) == 0 && len(put) == 0 {
+	snap.all = snap.views[all].items
+	if prev != nil && len(changed) == 0 {
 		snap.ordered = prev.ordered
-		return snap
+	} else {
+		snap.ordered = slices.SortedFunc(maps.Values(snap.views), func(a, b *View) int { return a.Key.compare(b.Key) })
 	}
-	snap.ordered = slices.SortedFunc(maps.Values(snap.views), func(a, b *View) int {
-		if c := cmp.Compare(viewRank(a.Key), viewRank(b.Key)); c != 0 {
-			return c
+	return snap, changed
+}
+
+// byView lists each record of refs (sorted) under every feed it belongs
+// to, in the same order.
+func byView(t *table, refs []ref) map[ViewKey][]ref {
+	m := map[ViewKey][]ref{}
+	for _, r := range refs {
+		for _, k := range viewKeys(t, r) {
+			m[k] = append(m[k], r)
 		}
-		if c := cmp.Compare(a.Key.Language, b.Key.Language); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Key.Category, b.Key.Category)
-	})
-	return snap
+	}
+	return m
 }
 
 // merge returns a new slice: old (sorted) without the records of drop and
@@ -612,69 +513,57 @@ func merge(t *table, old, drop, put []ref) []ref {
 }
 
 // nextView describes the feed old.Key holding items, after drop and put.
-func nextView(t *table, old *View, items, drop, put []ref, now time.Time) *View {
-	k := old.Key
-	v := &View{Key: k, items: items, RemovedAt: old.RemovedAt}
-	if len(drop) > 0 && now.After(v.RemovedAt) {
-		replaced := make(map[string]bool, len(put))
-		for _, r := range put {
-			replaced[t.id(r)] = true
-		}
-		for _, r := range drop {
-			if !replaced[t.id(r)] {
-				v.RemovedAt = now
-				break
-			}
-		}
+func nextView(t *table, old *View, items, drop, put []ref, now time.Time, version uint64) *View {
+	v := &View{Key: old.Key, items: items, RemovedAt: old.RemovedAt, Revision: version}
+	if len(drop) > 0 && now.After(v.RemovedAt) && withdraws(t, drop, put) {
+		v.RemovedAt = now
 	}
-	if len(items) == 0 {
-		return v
+	if len(items) > 0 {
+		v.Newest = t.post(items[0]).Date
 	}
-	newest := t.post(items[0])
-	v.Newest = newest.Date
-	if k.Language != "" {
-		v.Language = strings.Clone(newest.Language)
-	}
-	if k.Category == "" {
-		return v
-	}
-	// The smallest spelling any post gives, so the name does not depend on
-	// the order files were read in. Scan every item only when the last post
-	// known to give the old name left.
-	name := func(r ref) string {
-		_, cats := t.keys(r)
-		n := ""
-		eachCategory(cats, func(slug, name string) bool {
-			if slug == k.Category {
-				n = name
-				return false
-			}
-			return true
-		})
-		return n
-	}
-	scan := put
-	v.CategoryName = old.CategoryName
-	if slices.ContainsFunc(drop, func(r ref) bool { return name(r) == old.CategoryName }) &&
-		!slices.ContainsFunc(put, func(r ref) bool { return name(r) == old.CategoryName }) {
-		scan, v.CategoryName = items, ""
-	}
-	for _, r := range scan {
-		if n := name(r); v.CategoryName == "" || n < v.CategoryName {
-			v.CategoryName = strings.Clone(n)
-		}
+	for i, f := range v.Key.Kind.Facets {
+		v.Names[i] = facetName(t, f, v.Key.Values[i], old.Names[i], items, drop, put)
 	}
 	return v
 }
 
-func viewRank(k ViewKey) int {
-	switch {
-	case k.Category == "" && k.Language == "":
-		return 0
-	case k.Language == "":
-		return 1
-	case k.Category == "":
-		return 2
+// withdraws says whether a post of drop leaves without a new version of
+// it in put.
+func withdraws(t *table, drop, put []ref) bool {
+	replaced := make(map[string]bool, len(put))
+	for _, r := range put {
+		replaced[t.id(r)] = true
 	}
-	return 3
+	for _, r := range drop {
+		if !replaced[t.id(r)] {
+			return true
+		}
+	}
+	return false
+}
+
+// facetName is the smallest spelling the posts of a view give its value
+// key of facet f, so that it does not depend on the order files were read
+// in. It scans every item only when the last post known to give the old
+// name left.
+func facetName(t *table, f *Facet, key, oldName string, items, drop, put []ref) string {
+	spelling := func(r ref) string {
+		for k, name := range t.values(r, f) {
+			if k == key {
+				return name
+			}
+		}
+		return ""
+	}
+	gives := func(r ref) bool { return spelling(r) == oldName }
+	scan, name := put, oldName
+	if slices.ContainsFunc(drop, gives) && !slices.ContainsFunc(put, gives) {
+		scan, name = items, ""
+	}
+	for _, r := range scan {
+		if n := spelling(r); name == "" || n < name {
+			name = strings.Clone(n)
+		}
+	}
+	return name
 }

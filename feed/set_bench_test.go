@@ -2,35 +2,49 @@ package feed_test
 
 import (
 	"fmt"
-
-	"github.com/feedd/feedd/bench/corpus"
 	"testing"
 	"time"
 
+	"github.com/feedd/feedd/bench/corpus"
+	"github.com/feedd/feedd/bodies"
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/feedtest"
 )
 
-// benchPosts makes n posts over several years from the generated corpus
-// (bench/corpus: 4-5 KB bodies, eight categories of skewed sizes, en, km
-// and zh). 1,000 distinct posts are parsed, their bodies kept in store (in
-// memory if nil); the rest are copies of them under other paths, ids and
-// dates, sharing their bodies.
-func benchPosts(tb testing.TB, n int, store *feed.BodyStore) []*feed.Post {
+// archive is a generated archive of posts (bench/corpus: 4-5 KB bodies,
+// eight categories of skewed sizes, en, km and zh, over several years).
+// Up to 1,000 distinct posts are parsed; post i is a copy of one of them
+// under its own path, id and date. Copies are made unprepared, so that
+// each put in a set gets a body of its own.
+type archive struct {
+	src []*feed.Post
+}
+
+func newArchive(tb testing.TB, distinct int, opt feed.ParseOptions) *archive {
 	tb.Helper()
-	opt := testParseOptions()
-	opt.Bodies = store
-	src := parseCorpus(tb, min(n, 1000), opt)
-	start := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
-	posts := make([]*feed.Post, n)
-	for i := range posts {
-		p := *src[i%len(src)]
-		d := start.Add(time.Duration(i) * 17 * time.Minute)
-		p.Path = fmt.Sprintf("%s/p%07d.md", d.Format("2006/01"), i)
-		p.ID = fmt.Sprintf("P%07d", i)
-		p.Date, p.Updated = d, d
-		posts[i] = &p
+	return &archive{src: parseCorpus(tb, distinct, opt)}
+}
+
+// post is the archive's post i, version v (0 for the first).
+func (a *archive) post(i, v int) *feed.Post {
+	p := *a.src[i%len(a.src)]
+	d := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * 17 * time.Minute)
+	p.Path = fmt.Sprintf("%s/p%07d.md", d.Format("2006/01"), i)
+	p.ID = fmt.Sprintf("P%07d", i)
+	p.Date, p.Updated = d, d
+	if v > 0 {
+		p.Title = fmt.Sprintf("edit %d", v)
 	}
-	return posts
+	return &p
+}
+
+// posts are the archive's first n posts.
+func (a *archive) posts(n int) []*feed.Post {
+	out := make([]*feed.Post, n)
+	for i := range out {
+		out[i] = a.post(i, 0)
+	}
+	return out
 }
 
 // parseCorpus parses the n posts of the generated corpus of n (seed 1).
@@ -49,25 +63,24 @@ func parseCorpus(tb testing.TB, n int, opt feed.ParseOptions) []*feed.Post {
 }
 
 // BenchmarkApply: publishing a new snapshot of 100,000 posts after a batch
-// of 1 or 100 changed posts, their bodies in a body store as feedd serve
-// keeps them.
+// of 1 or 100 changed posts, their bodies in a bodies.Store as feedd serve
+// keeps them (each changed body put, each old one released).
 //
 //	go test ./feed -run '^$' -bench Apply -benchmem
 func BenchmarkApply(b *testing.B) {
 	const n = 100000
+	a := newArchive(b, 1000, feedtest.ParseOptions())
 	for _, batch := range []int{1, 100} {
 		b.Run(fmt.Sprintf("posts=%d/batch=%d", n, batch), func(b *testing.B) {
-			posts := benchPosts(b, n, newStore(b, feed.BodyStoreOptions{}))
-			set := feed.NewSet(feed.SetOptions{Now: func() time.Time { return fixedNow }})
-			set.Apply(posts, nil)
+			set := newSet(nil, newStore(b, bodies.Options{}))
+			set.Apply(a.posts(n), nil)
 			b.ReportAllocs()
-			b.ResetTimer()
-			for i := range b.N {
+			i := 0
+			for b.Loop() {
+				i++
 				changed := make([]*feed.Post, batch)
 				for j := range changed {
-					p := *posts[(i*batch+j*997)%n]
-					p.Title = fmt.Sprintf("edit %d", i)
-					changed[j] = &p
+					changed[j] = a.post((i*batch+j*997)%n, i)
 				}
 				set.Apply(changed, nil)
 			}

@@ -3,134 +3,180 @@ package feed_test
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"log/slog"
 	"maps"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/feedd/feedd/bodies"
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/feedtest"
 )
 
-func mustParse(t *testing.T, path, front string) *feed.Post {
-	t.Helper()
-	p, err := feed.Parse(path, post(front, ""), time.Time{}, testParseOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-func ids(posts []*feed.Post) string {
-	var s []string
-	for _, p := range posts {
-		s = append(s, p.ID)
-	}
-	return strings.Join(s, ",")
-}
-
-// fakeClock is a clock the test moves by hand.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *fakeClock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
-
 func TestSetOrderAndViews(t *testing.T) {
-	set := feed.NewSet(feed.SetOptions{Now: func() time.Time { return fixedNow }})
+	set := newSet(nil, nil)
 	if set.Current() != nil {
 		t.Fatal("a new set must have no snapshot, so the server is not ready")
 	}
 	snap := set.Apply([]*feed.Post{
-		mustParse(t, "b.md", "code: B\ntitle: b\ndate: 2024-01-02T00:00:00Z\ncategory: X\nlanguage: km"),
-		mustParse(t, "a.md", "code: A\ntitle: a\ndate: 2024-01-02T07:00:00+07:00\ncategory: [X, Y]"),
-		mustParse(t, "c.md", "code: C\ntitle: c\ndate: 2024-01-03T00:00:00Z\ncategory: y"),
+		mustParse(t, "b.md", "code: B\ntitle: b\ndate: 2024-01-02T00:00:00Z\ncategory: X\nlanguage: km\nauthor: Ann Writer"),
+		mustParse(t, "a.md", "code: A\ntitle: a\ndate: 2024-01-02T07:00:00+07:00\ncategory: [X, Y]\nauthors: [Ann Writer, Bo]"),
+		mustParse(t, "c.md", "code: C\ntitle: c\ndate: 2024-01-03T00:00:00Z\ncategory: y\nauthor: ann  writer"),
 		mustParse(t, "d.md", "code: D\ntitle: d\ndate: 2024-01-01T00:00:00Z"),
 	}, nil)
 	if got := ids(snap.Posts()); got != "C,A,B,D" {
 		t.Errorf("order %s, want C,A,B,D (newest first, equal dates by id)", got)
 	}
+	var all []string
+	for p := range snap.All() {
+		all = append(all, p.ID)
+	}
+	if strings.Join(all, ",") != "C,A,B,D" || snap.Len() != 4 {
+		t.Errorf("All yields %q, Len %d", all, snap.Len())
+	}
 	tests := []struct {
-		key  feed.ViewKey
-		want string
+		kind   string
+		values []string
+		want   string
+		names  [2]string
 	}{
-		{feed.ViewKey{}, "C,A,B,D"},
-		{feed.ViewKey{Category: "x"}, "A,B"},
-		{feed.ViewKey{Category: "y"}, "C,A"},
-		{feed.ViewKey{Language: "km"}, "B"},
-		{feed.ViewKey{Language: "en"}, "C,A,D"},
-		{feed.ViewKey{Category: "x", Language: "km"}, "B"},
-		{feed.ViewKey{Category: "y", Language: "en"}, "C,A"},
+		{"feed", nil, "C,A,B,D", [2]string{}},
+		{"category", []string{"x"}, "A,B", [2]string{"X"}},
+		{"category", []string{"Y"}, "C,A", [2]string{"Y"}}, // "Y" < "y": the smallest spelling
+		{"language", []string{"km"}, "B", [2]string{"km"}},
+		{"language", []string{"EN"}, "C,A,D", [2]string{"en"}},
+		{"language_category", []string{"km", "x"}, "B", [2]string{"km", "X"}},
+		{"language_category", []string{"en", "x"}, "A", [2]string{"en", "X"}},
+		{"language_category", []string{"en", "y"}, "C,A", [2]string{"en", "Y"}},
+		{"author", []string{"ann-writer"}, "C,A,B", [2]string{"Ann Writer"}},
+		{"author", []string{"Bo"}, "A", [2]string{"Bo"}},
+		{"language_author", []string{"en", "ann-writer"}, "C,A", [2]string{"en", "Ann Writer"}},
+		{"language_author", []string{"km", "ann-writer"}, "B", [2]string{"km", "Ann Writer"}},
+		{"language_author", []string{"en", "bo"}, "A", [2]string{"en", "Bo"}},
 	}
 	for _, tt := range tests {
-		v, ok := snap.View(tt.key)
+		key := kind(t, tt.kind).Key(tt.values...)
+		v, ok := snap.View(key)
 		if !ok {
-			t.Errorf("no view %+v", tt.key)
+			t.Errorf("no feed %s", key.Dir())
 			continue
 		}
 		page, _ := snap.Page(v, 1, 50)
-		if got := ids(page); got != tt.want {
-			t.Errorf("view %+v: %s, want %s", tt.key, got, tt.want)
+		if got := ids(page); got != tt.want || v.Len() != len(page) {
+			t.Errorf("feed %s: %s (Len %d), want %s", key.Dir(), got, v.Len(), tt.want)
+		}
+		if v.Names != tt.names {
+			t.Errorf("feed %s: names %q, want %q", key.Dir(), v.Names, tt.names)
+		}
+		if want := page[0].Date; !v.Newest.Equal(want) {
+			t.Errorf("feed %s: newest %v, want %v", key.Dir(), v.Newest, want)
 		}
 	}
-	if _, ok := snap.View(feed.ViewKey{Category: "x", Language: "zh"}); ok {
-		t.Error("a pair no post has should not exist")
+	if n := len(snap.Views()); n != len(tests) {
+		t.Errorf("%d feeds, want %d", n, len(tests))
 	}
-	if n := len(snap.Views()); n != 8 { // all; x, y; en, km; x+en, x+km, y+en
-		t.Errorf("%d views, want 8", n)
+	for _, missing := range []feed.ViewKey{
+		kind(t, "language_category").Key("zh", "x"),
+		kind(t, "language_author").Key("km", "bo"),
+		kind(t, "category").Key("ann-writer"),
+		kind(t, "author").Key("x"),
+	} {
+		if _, ok := snap.View(missing); ok {
+			t.Errorf("feed %s exists, though no post is in it", missing.Dir())
+		}
 	}
-	v, _ := snap.View(feed.ViewKey{})
+	v, _ := snap.View(kind(t, "author").Key("ann-writer"))
+	if name, ok := v.Name(feed.ByAuthor); !ok || name != "Ann Writer" {
+		t.Errorf("Name(ByAuthor) = %q, %v", name, ok)
+	}
+	if _, ok := v.Name(feed.ByCategory); ok {
+		t.Error("an author's feed has a category name")
+	}
+	v, _ = snap.View(everything)
 	if p, ok := snap.Page(v, 2, 3); !ok || ids(p) != "D" {
 		t.Errorf("page 2 of 3 per page: %s, %v; want D", ids(p), ok)
 	}
-	if _, ok := snap.Page(v, 3, 3); ok {
-		t.Error("page 3 of a 2-page view should be past the end")
+	for _, bad := range [][2]int{{3, 3}, {0, 3}, {1, 0}} {
+		if _, ok := snap.Page(v, bad[0], bad[1]); ok {
+			t.Errorf("page %d of %d per page should not exist", bad[0], bad[1])
+		}
 	}
 	if v.Pages(3) != 2 || v.Pages(50) != 1 {
 		t.Errorf("Pages: %d and %d, want 2 and 1", v.Pages(3), v.Pages(50))
 	}
 }
 
+// TestSetEmpty: a set of drafts only publishes the feed of every post,
+// empty, with one empty page.
+func TestSetEmpty(t *testing.T) {
+	snap := newSet(nil, nil).Apply([]*feed.Post{mustParse(t, "d.md", "title: d\ndate: 2024-01-01\ncategory: X\ndraft: true")}, nil)
+	if snap.Len() != 0 || len(snap.Views()) != 1 || snap.Views()[0].Key != everything {
+		t.Fatalf("%d posts, %d feeds; want only the empty feed of every post", snap.Len(), len(snap.Views()))
+	}
+	if page, ok := snap.Page(snap.Views()[0], 1, 50); !ok || len(page) != 0 {
+		t.Errorf("page 1 of an empty feed: %d posts, %v", len(page), ok)
+	}
+}
+
 func TestSetApplyEditsAndRemoves(t *testing.T) {
-	set := feed.NewSet(feed.SetOptions{Now: func() time.Time { return fixedNow }})
+	set := newSet(nil, nil)
 	first := set.Apply([]*feed.Post{
 		mustParse(t, "a.md", "code: A\ntitle: old\ndate: 2024-01-01"),
-		mustParse(t, "b.md", "code: B\ntitle: b\ndate: 2024-01-02"),
+		mustParse(t, "b.md", "code: B\ntitle: b\ndate: 2024-01-02\ncategory: Gone"),
 	}, nil)
-	second := set.Apply([]*feed.Post{mustParse(t, "a.md", "code: A\ntitle: new\ndate: 2024-01-01")}, []string{"b.md"})
+	second := set.Apply([]*feed.Post{mustParse(t, "a.md", "code: A\ntitle: new\ndate: 2024-01-01")}, []string{"b.md", "never.md"})
 	if ids(second.Posts()) != "A" || second.Posts()[0].Title != "new" {
 		t.Errorf("after an edit of a.md and removal of b.md: %s %q", ids(second.Posts()), second.Posts()[0].Title)
+	}
+	if _, ok := second.View(kind(t, "category").Key("gone")); ok {
+		t.Error("the category of the removed post is still there")
 	}
 	if ids(first.Posts()) != "B,A" || first.Posts()[1].Title != "old" {
 		t.Error("an earlier snapshot must not change when a new one is published")
 	}
-	if second.Version <= first.Version {
-		t.Errorf("versions %d then %d should increase", first.Version, second.Version)
+	if second.Version <= first.Version || set.Current() != second {
+		t.Errorf("versions %d then %d should increase, and Current be the last", first.Version, second.Version)
 	}
-	// A draft leaves the feeds; publishing it brings it back.
+	if p, ok := set.Post("a.md"); !ok || p.Title != "new" {
+		t.Errorf("Post(a.md) = %v, %v", p, ok)
+	}
+	if _, ok := set.Post("b.md"); ok {
+		t.Error("Post(b.md) after its removal")
+	}
+	// A draft leaves the feeds, but is held; publishing it brings it back.
 	third := set.Apply([]*feed.Post{mustParse(t, "a.md", "code: A\ntitle: new\ndate: 2024-01-01\ndraft: true")}, nil)
 	if third.Len() != 0 {
 		t.Errorf("a draft is in the feeds: %s", ids(third.Posts()))
+	}
+	if p, ok := set.Post("a.md"); !ok || !p.Draft {
+		t.Errorf("Post(a.md) of a draft = %v, %v", p, ok)
+	}
+	fourth := set.Apply([]*feed.Post{mustParse(t, "a.md", "code: A\ntitle: back\ndate: 2024-01-01")}, nil)
+	if ids(fourth.Posts()) != "A" || fourth.Posts()[0].Title != "back" {
+		t.Errorf("a draft published again: %s", ids(fourth.Posts()))
+	}
+	// A file moved: one change, the same item.
+	fifth := set.Apply([]*feed.Post{mustParse(t, "moved/a.md", "code: A\ntitle: back\ndate: 2024-01-01")}, []string{"a.md"})
+	if ids(fifth.Posts()) != "A" || fifth.Posts()[0].Path != "moved/a.md" {
+		t.Errorf("after a move: %s at %s", ids(fifth.Posts()), fifth.Posts()[0].Path)
 	}
 }
 
 func TestSetDuplicateCodes(t *testing.T) {
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	a := mustParse(t, "z/a.md", "code: SAME\ntitle: from z\ndate: 2024-01-01")
-	b := mustParse(t, "b/a.md", "code: SAME\ntitle: from b\ndate: 2024-01-02")
+	a := func() *feed.Post { return mustParse(t, "z/a.md", "code: SAME\ntitle: from z\ndate: 2024-01-01") }
+	b := func() *feed.Post { return mustParse(t, "b/a.md", "code: SAME\ntitle: from b\ndate: 2024-01-02") }
 	// Whatever the order the files arrive in, the path that sorts first wins.
-	for _, order := range [][]*feed.Post{{a, b}, {b, a}} {
+	for _, order := range [][]func() *feed.Post{{a, b}, {b, a}} {
 		logs.Reset()
-		set := feed.NewSet(feed.SetOptions{Now: func() time.Time { return fixedNow }, Logger: log})
-		set.Apply(order[:1], nil)
-		snap := set.Apply(order[1:], nil)
+		set := feed.NewSet(feed.SetOptions{Now: func() time.Time { return feedtest.Now }, Logger: log})
+		set.Apply([]*feed.Post{order[0]()}, nil)
+		snap := set.Apply([]*feed.Post{order[1]()}, nil)
 		if snap.Len() != 1 || snap.Posts()[0].Title != "from b" {
 			t.Errorf("kept %q, want the post at b/a.md", snap.Posts()[0].Title)
 		}
@@ -141,12 +187,18 @@ func TestSetDuplicateCodes(t *testing.T) {
 		if !strings.Contains(logs.String(), "kept=b/a.md ignored=z/a.md") {
 			t.Errorf("log should name both paths:\n%s", logs.String())
 		}
+		// The kept one removed: the other takes its place.
+		snap = set.Apply(nil, []string{"b/a.md"})
+		if snap.Len() != 1 || snap.Posts()[0].Title != "from z" {
+			t.Errorf("after removing b/a.md: %d posts, %q", snap.Len(), snap.Posts()[0].Title)
+		}
 	}
 }
 
 func TestSetFuturePosts(t *testing.T) {
 	clock := &fakeClock{now: time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC)}
-	set := feed.NewSet(feed.SetOptions{Now: clock.Now})
+	set := newSet(clock.Now, nil)
+	later := kind(t, "category").Key("later")
 	snap := set.Apply([]*feed.Post{
 		mustParse(t, "now.md", "code: NOW\ntitle: now\ndate: 2024-06-01T11:00:00Z"),
 		mustParse(t, "soon.md", "code: SOON\ntitle: soon\ndate: 2024-06-01T13:00:00Z\ncategory: Later"),
@@ -155,7 +207,7 @@ func TestSetFuturePosts(t *testing.T) {
 	if ids(snap.Posts()) != "NOW" {
 		t.Errorf("published %s, want only NOW", ids(snap.Posts()))
 	}
-	if _, ok := snap.View(feed.ViewKey{Category: "later"}); ok {
+	if _, ok := snap.View(later); ok {
 		t.Error("a category with only future posts should not exist yet")
 	}
 	if want := time.Date(2024, 6, 1, 13, 0, 0, 0, time.UTC); !snap.NextDue.Equal(want) {
@@ -166,11 +218,56 @@ func TestSetFuturePosts(t *testing.T) {
 	if ids(snap.Posts()) != "SOON,NOW" {
 		t.Errorf("at its time, SOON should appear: %s", ids(snap.Posts()))
 	}
-	if _, ok := snap.View(feed.ViewKey{Category: "later"}); !ok {
+	if _, ok := snap.View(later); !ok {
 		t.Error("the category should appear with its first due post")
 	}
 	if want := time.Date(2024, 6, 2, 0, 0, 0, 0, time.UTC); !snap.NextDue.Equal(want) {
 		t.Errorf("NextDue %v, want %v", snap.NextDue, want)
+	}
+	// Dated back into the future: it leaves until then.
+	snap = set.Apply([]*feed.Post{mustParse(t, "soon.md", "code: SOON\ntitle: soon\ndate: 2024-06-01T20:00:00Z\ncategory: Later")}, nil)
+	if ids(snap.Posts()) != "NOW" || !snap.NextDue.Equal(time.Date(2024, 6, 1, 20, 0, 0, 0, time.UTC)) {
+		t.Errorf("redated into the future: %s, next due %v", ids(snap.Posts()), snap.NextDue)
+	}
+	clock.Set(time.Date(2024, 6, 3, 0, 0, 0, 0, time.UTC))
+	if snap = set.Refresh(); ids(snap.Posts()) != "LATER,SOON,NOW" || !snap.NextDue.IsZero() {
+		t.Errorf("all due: %s, next due %v", ids(snap.Posts()), snap.NextDue)
+	}
+}
+
+// TestViewNames: a feed's names are the smallest spelling its posts give,
+// whatever order they arrive in, and follow the posts as they leave.
+func TestViewNames(t *testing.T) {
+	posts := func() []*feed.Post {
+		return []*feed.Post{
+			mustParse(t, "1.md", "code: P1\ntitle: t\ndate: 2024-01-01\ncategory: real estate\nauthor: ann writer"),
+			mustParse(t, "2.md", "code: P2\ntitle: t\ndate: 2024-01-02\ncategory: Real Estate\nauthor: Ann Writer"),
+			mustParse(t, "3.md", "code: P3\ntitle: t\ndate: 2024-01-03\ncategory: REAL-ESTATE\nauthor: ANN-WRITER"),
+		}
+	}
+	cat, author := kind(t, "category").Key("real-estate"), kind(t, "author").Key("ann-writer")
+	names := func(snap *feed.Snapshot) string {
+		c, _ := snap.View(cat)
+		a, _ := snap.View(author)
+		return c.Names[0] + "|" + a.Names[0]
+	}
+	for _, order := range [][]int{{0, 1, 2}, {2, 1, 0}, {1, 2, 0}} {
+		set := newSet(nil, nil)
+		var snap *feed.Snapshot
+		for _, i := range order {
+			snap = set.Apply([]*feed.Post{posts()[i]}, nil)
+		}
+		if got := names(snap); got != "REAL-ESTATE|ANN-WRITER" {
+			t.Errorf("order %v: names %q, want the smallest spelling", order, got)
+		}
+		snap = set.Apply(nil, []string{"3.md"})
+		if got := names(snap); got != "Real Estate|Ann Writer" {
+			t.Errorf("order %v, the smallest removed: names %q", order, got)
+		}
+		snap = set.Apply([]*feed.Post{mustParse(t, "2.md", "code: P2\ntitle: t\ndate: 2024-01-02\ncategory: real Estate\nauthor: ann Writer")}, nil)
+		if got := names(snap); got != "real Estate|ann Writer" {
+			t.Errorf("order %v, the smallest edited: names %q", order, got)
+		}
 	}
 }
 
@@ -179,7 +276,7 @@ func snapshotShape(s *feed.Snapshot) string {
 	var b strings.Builder
 	for _, v := range s.Views() {
 		page, _ := s.Page(v, 1, 1<<20)
-		fmt.Fprintf(&b, "%+v name=%q lang=%q newest=%s: %s\n", v.Key, v.CategoryName, v.Language, v.Newest.Format(time.RFC3339), ids(page))
+		fmt.Fprintf(&b, "%s names=%q newest=%s: %s\n", v.Key.Dir(), v.Names, v.Newest.Format(time.RFC3339), ids(page))
 	}
 	fmt.Fprintf(&b, "posts=%s next=%s", ids(s.Posts()), s.NextDue.Format(time.RFC3339))
 	return b.String()
@@ -187,14 +284,22 @@ func snapshotShape(s *feed.Snapshot) string {
 
 // TestSetIncrementalMatchesRebuild: after any sequence of edits, removals,
 // duplicate codes, drafts and clock moves, the snapshot the set builds
-// change by change is the one a fresh set builds from the same posts.
+// change by change is the one a fresh set builds from the same posts,
+// and no id is ever published twice.
 func TestSetIncrementalMatchesRebuild(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
 	clock := &fakeClock{now: time.Date(2024, 1, 10, 0, 0, 0, 0, time.UTC)}
-	set := feed.NewSet(feed.SetOptions{Now: clock.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	set := newSet(clock.Now, nil)
+	// The posts on disk, never given to a set: each set is given copies.
 	files := map[string]*feed.Post{}
+	clone := func(p *feed.Post) *feed.Post { c := *p; return &c }
 	cats := []string{"News", "news", "Sport", "World"}
-	for step := range 1500 {
+	authors := []string{"Ann Writer", "ann writer", "Bo", "Dara"}
+	steps := 400
+	if os.Getenv("FEEDD_SOAK") != "" {
+		steps = 5000
+	}
+	for step := range steps {
 		var up []*feed.Post
 		var rm []string
 		for range 1 + rng.IntN(4) {
@@ -205,14 +310,15 @@ func TestSetIncrementalMatchesRebuild(t *testing.T) {
 				up = slices.DeleteFunc(up, func(p *feed.Post) bool { return p.Path == path })
 				continue
 			}
-			front := fmt.Sprintf("code: C%02d\ntitle: t%d\ndate: 2024-01-%02dT00:00:00Z\nlanguage: %s\ncategories: [%s, %s]",
+			front := fmt.Sprintf("code: C%02d\ntitle: t%d\ndate: 2024-01-%02dT00:00:00Z\nlanguage: %s\ncategories: [%s, %s]\nauthors: [%s, %s]",
 				rng.IntN(30), step, 1+rng.IntN(20), []string{"en", "km", "EN-us"}[rng.IntN(3)],
-				cats[rng.IntN(len(cats))], cats[rng.IntN(len(cats))])
+				cats[rng.IntN(len(cats))], cats[rng.IntN(len(cats))], authors[rng.IntN(len(authors))], authors[rng.IntN(len(authors))])
 			if rng.IntN(10) == 0 {
 				front += "\ndraft: true"
 			}
 			p := mustParse(t, path, front)
-			up = append(up, p)
+			up = slices.DeleteFunc(up, func(p *feed.Post) bool { return p.Path == path })
+			up = append(up, clone(p))
 			files[path] = p
 			rm = slices.DeleteFunc(rm, func(r string) bool { return r == path })
 		}
@@ -224,25 +330,124 @@ func TestSetIncrementalMatchesRebuild(t *testing.T) {
 		} else {
 			got = set.Apply(up, rm)
 		}
-		fresh := feed.NewSet(feed.SetOptions{Now: clock.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-		want := fresh.Apply(slices.Collect(maps.Values(files)), nil)
+		var all []*feed.Post
+		for _, path := range slices.Sorted(maps.Keys(files)) {
+			all = append(all, clone(files[path]))
+		}
+		want := newSet(clock.Now, nil).Apply(all, nil)
 		if g, w := snapshotShape(got), snapshotShape(want); g != w {
 			t.Fatalf("step %d: the incremental snapshot differs from a rebuild:\n%s\nwant:\n%s", step, g, w)
+		}
+		seen := map[string]bool{}
+		for _, p := range got.Posts() {
+			if seen[p.ID] {
+				t.Fatalf("step %d: id %s published twice", step, p.ID)
+			}
+			seen[p.ID] = true
 		}
 	}
 }
 
 // TestNoDuplicateIDsEver: a post without a code whose path-derived id equals
 // another post's code, and two files that differ only in their extension,
-// still give one item per id.
+// still give one item per id, in every feed.
 func TestNoDuplicateIDsEver(t *testing.T) {
-	set := feed.NewSet(feed.SetOptions{Now: func() time.Time { return fixedNow }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	set := newSet(nil, nil)
 	snap := set.Apply([]*feed.Post{
-		mustParse(t, "news/story.md", "title: derived\ndate: 2024-01-01"),
-		mustParse(t, "news/story.markdown", "title: derived too\ndate: 2024-01-02"),
-		mustParse(t, "other.md", "code: news/story\ntitle: coded\ndate: 2024-01-03"),
+		mustParse(t, "news/story.md", "title: derived\ndate: 2024-01-01\ncategory: A"),
+		mustParse(t, "news/story.markdown", "title: derived too\ndate: 2024-01-02\ncategory: B"),
+		mustParse(t, "other.md", "code: news/story\ntitle: coded\ndate: 2024-01-03\ncategory: A"),
 	}, nil)
 	if snap.Len() != 1 || snap.Posts()[0].Path != "news/story.markdown" {
 		t.Errorf("got %s from %d posts; want one item, the path that sorts first", ids(snap.Posts()), snap.Len())
+	}
+	if _, ok := snap.View(kind(t, "category").Key("a")); ok {
+		t.Error("the category of the posts left out is there")
+	}
+	snap = set.Apply(nil, []string{"news/story.markdown"})
+	if snap.Len() != 1 || snap.Posts()[0].Path != "news/story.md" {
+		t.Errorf("after removing the kept one: %d posts, %s", snap.Len(), snap.Posts()[0].Path)
+	}
+}
+
+// TestFixture: the fixture's feeds hold exactly the posts feedtest says,
+// in order, whatever the order of scans.
+func TestFixture(t *testing.T) {
+	set, res := feedtest.Load(t, "posts")
+	snap := set.Current()
+	var want []string
+	for _, p := range feedtest.Posts {
+		want = append(want, p.ID)
+	}
+	if got := ids(snap.Posts()); got != strings.Join(want, ",") {
+		t.Errorf("published %s, want %s", got, strings.Join(want, ","))
+	}
+	if len(res.Problems) != 1 || !strings.Contains(res.Problems[0].Error(), "bad.md:1: missing date") {
+		t.Errorf("problems %q, want bad.md's missing date", res.Problems)
+	}
+	for _, v := range feedtest.Views() {
+		got, ok := snap.View(v.Key)
+		if !ok {
+			t.Errorf("no feed %s", v.Key.Dir())
+			continue
+		}
+		page, _ := snap.Page(got, 1, 500)
+		var want []string
+		for _, p := range v.Posts {
+			want = append(want, p.ID)
+		}
+		if ids(page) != strings.Join(want, ",") {
+			t.Errorf("feed %s: %s, want %s", v.Key.Dir(), ids(page), strings.Join(want, ","))
+		}
+	}
+	if p, ok := set.Post("draft.md"); !ok || !p.Draft {
+		t.Error("the draft is not held")
+	}
+	if p, ok := set.Post("future.md"); !ok || !snap.NextDue.Equal(p.Date) {
+		t.Errorf("future.md: held %v, next due %v", ok, snap.NextDue)
+	}
+}
+
+// TestStage: staged posts and removals are not published, and release
+// no body, until the next Apply, which publishes them with its own as
+// one change.
+func TestStage(t *testing.T) {
+	store := newRecordingStore(bodies.NewMemory())
+	set := newSet(nil, store)
+	parse := func(path, title, date string) *feed.Post {
+		return mustParseBody(t, path, "code: "+strings.TrimSuffix(path, ".md")+"\ntitle: "+title+"\ndate: "+date, title+".")
+	}
+	before := set.Apply([]*feed.Post{parse("a.md", "a0", "2024-01-01"), parse("b.md", "b0", "2024-01-02")}, nil)
+	c := set.Latest()
+	set.Stage([]*feed.Post{parse("a.md", "a1", "2024-01-01"), parse("n1.md", "n1", "2024-01-03")}, nil)
+	set.Stage([]*feed.Post{parse("n2.md", "n2", "2024-01-04")}, []string{"b.md"})
+	if set.Current() != before || c.Next() != nil {
+		t.Fatal("Stage published a snapshot")
+	}
+	if _, _, releases := store.counts(); releases != 0 {
+		t.Errorf("%d bodies released before the staged posts were published", releases)
+	}
+	for _, p := range before.Posts() {
+		if html, err := p.HTML(); err != nil || html != "<p>"+p.Title+".</p>" {
+			t.Errorf("the current snapshot's %s while posts are staged: %q, %v", p.Path, html, err)
+		}
+	}
+	snap := set.Apply([]*feed.Post{parse("n3.md", "n3", "2024-01-05")}, nil)
+	c = next(t, c)
+	if c.Snapshot != snap || c.Next() != nil {
+		t.Fatal("the staged posts and the Apply's made more than one change")
+	}
+	if titles(snap.Posts()) != "n3=n3,n2=n2,n1=n1,a=a1" {
+		t.Errorf("published %s", titles(snap.Posts()))
+	}
+	if ids(c.Published()) != "n3,n2,n1" || titles(c.Updated()) != "a=a1" || ids(c.Withdrawn()) != "b" {
+		t.Errorf("Published %s, Updated %s, Withdrawn %s", ids(c.Published()), titles(c.Updated()), ids(c.Withdrawn()))
+	}
+	store.mu.Lock()
+	released := slices.Clone(store.released)
+	store.mu.Unlock()
+	slices.Sort(released)
+	if want := []string{"h<p>a0.</p>", "h<p>b0.</p>"}; !slices.Equal(released, want) {
+		t.Errorf("released %q, want %q", released, want)
 	}
 }

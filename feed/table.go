@@ -3,25 +3,25 @@ package feed
 import (
 	"cmp"
 	"encoding/binary"
-	"strings"
 	"sync"
 	"time"
+	"unique"
 	"unsafe"
 )
 
 // The set holds its posts without Go pointers, so that the garbage
 // collector, which traces every pointer of the heap at each cycle, never
-// walks the archive: a post is a record (its date, its body's place, where
+// walks the archive: a post is a record (its date, its body's id, where
 // its text is) in chunks of records, and its strings are bytes in chunks of
-// text. At 100,000 posts that is about a hundred objects the collector
-// finds nothing to trace in, where a Post per post with its strings, lists
-// and the views and maps pointing to it were two dozen pointers each, and
-// made every cached response about 10 % slower on one core (issue 6). A
-// Post is made from a record when a document that lists it is rendered.
+// text. At 100,000 posts that is about a hundred objects with nothing in
+// them to trace, where a Post per post, with its strings and lists and the
+// maps pointing to it, is two dozen pointers each (BenchmarkGCWithArchive
+// measures a collection of both). A Post is made from a record when a
+// document that lists it is rendered.
 
-// ref names a record in the set's table. A ref is never reused: a post
-// edited gets a new record, and the old one is left for the snapshots that
-// still list it.
+// ref names a record in the set's table. The set reuses the refs of posts
+// it no longer holds only in a new table (see Set.renew), so a snapshot's
+// table never sees a record change under it.
 type ref = uint32
 
 // noRef is no record.
@@ -33,68 +33,28 @@ const (
 	textChunk = 1 << 20       // bytes per text chunk, unless one post needs more
 )
 
-// record is a post as the set holds it. Only its body's place changes once
-// it is written (a body rendered late, or moved by Compact), under the body
-// store's locs.
+// record is a post as the set holds it. It is never changed once written.
 type record struct {
 	sec   int64 // Date
 	nsec  int32
-	flags uint8
+	draft bool
 	text  textRef // the post's other fields, encoded by appendPost
-	body  bodyRec
+	body  uint64  // the body's id in the set's BodyStore
 }
-
-const (
-	recDraft  = 1 << iota
-	recStored // the body is in the generation's store
-)
 
 type textRef struct{ chunk, off, n uint32 }
 
-// bodyRec is a body's place in a BodyStore: a segment of the generation's
-// list, or -1 while the body is deferred, when src says where its Markdown
-// is in the post's file.
-type bodyRec struct {
-	seg            int32
-	n              int32
-	off            int64
-	srcOff, srcLen int32
-	srcSum         uint64
-}
-
-// generation is what a table's records point to that has pointers: the
-// body store, and the segment files that hold the records' bodies. Every
-// snapshot holds its table's generation, so a segment stays open while any
-// snapshot that may read from it is in use; Set.Renew starts a generation
-// that lists only the segments the posts held use now.
-type generation struct {
-	store *BodyStore
-	segs  []*segment // guarded by store.locs once the table is published
-}
-
-// segIndex is seg's place in g's list, adding it if it is not there; the
-// store's locs are held (or g is not published yet).
-func (g *generation) segIndex(seg *segment) int32 {
-	for i := len(g.segs) - 1; i >= 0; i-- {
-		if g.segs[i] == seg {
-			return int32(i)
-		}
-	}
-	g.segs = append(g.segs, seg)
-	return int32(len(g.segs) - 1)
-}
-
 // table is the set's records and text. The set appends to it; a snapshot
 // holds a copy of it as it was when published, and reads only the records
-// it lists, which never change but for their bodies' places. Appending
-// never moves what a copy can read: chunks are never reallocated.
+// it lists. Appending never moves what a copy can read: chunks are never
+// reallocated, and a text chunk's bytes are never written twice.
 type table struct {
 	recs []*[recChunk]record
-	// text's chunks are made whole (len is cap) and their headers never
-	// change once added; textUsed is how much of the last one is in use.
+	// text's chunks are made whole (len is cap); textUsed is how much of
+	// the last one is in use.
 	text     [][]byte
 	textUsed int
-	gen      *generation
+	bodies   BodyStore
 }
 
 func (t *table) rec(r ref) *record { return &t.recs[r>>recShift][r&(recChunk-1)] }
@@ -114,10 +74,8 @@ func (t *table) date(r ref) time.Time {
 	return time.Unix(rec.sec, int64(rec.nsec))
 }
 
-func (t *table) draft(r ref) bool { return t.rec(r).flags&recDraft != 0 }
-
-// path, id, language and categories read the fields the set sorts and
-// indexes by, without making a Post.
+// path, id and facets read the fields the set sorts and indexes by,
+// without making a Post.
 func (t *table) path(r ref) string {
 	d := decoder{s: t.blob(r)}
 	return d.str()
@@ -129,14 +87,26 @@ func (t *table) id(r ref) string {
 	return d.str()
 }
 
-// keys is what puts r in feeds: its language key and its categories (as
-// catKey writes them).
-func (t *table) keys(r ref) (language, cats string) {
-	d := decoder{s: t.blob(r)}
-	d.str()
-	d.str()
-	language = d.str()
-	return language, d.str()
+// values yields r's values of facet f.
+func (t *table) values(r ref, f *Facet) func(yield func(key, name string) bool) {
+	return func(yield func(key, name string) bool) {
+		d := decoder{s: t.blob(r)}
+		d.str()
+		d.str()
+		fd := decoder{s: d.str()}
+		for i := range facets {
+			n := int(fd.uvarint())
+			for range n {
+				key, name := fd.str(), fd.str()
+				if i == f.index && !yield(key, name) {
+					return
+				}
+			}
+			if i == f.index {
+				return
+			}
+		}
+	}
 }
 
 // compare orders records newest date first, equal dates by id.
@@ -163,70 +133,55 @@ func (t *table) compareDates(a, b ref) int {
 	return cmp.Compare(ra.nsec, rb.nsec)
 }
 
-// post makes the Post r holds. Its strings share the table's text; its
-// body, if stored, is r's, so that a body rendered or moved is seen by
-// every Post made from r.
+// post makes the Post r holds. Its strings share the table's text; its body
+// is read from the store when asked for.
 func (t *table) post(r ref) *Post {
 	rec := t.rec(r)
 	d := decoder{s: t.blob(r)}
-	p := &Post{Path: d.str(), ID: d.str(), Language: d.str()}
-	p.Categories = categoriesByKey(d.str())
-	p.Title, p.Summary, p.Content = d.str(), d.str(), d.str()
+	p := &Post{Path: d.str(), ID: d.str(), Draft: rec.draft}
+	fd := decoder{s: d.str()}
+	for i := range facets {
+		for range int(fd.uvarint()) {
+			key, name := fd.str(), fd.str()
+			switch facets[i] {
+			case ByCategory:
+				p.Categories = append(p.Categories, Category{Slug: key, Name: name})
+			case ByLanguage:
+				p.Language = name
+			}
+		}
+	}
+	p.Title, p.Summary = d.str(), d.str()
 	p.Link, p.Image, p.ImageType = d.str(), d.str(), d.str()
 	p.Tags, p.Authors, p.Warnings = d.list(), d.list(), d.list()
 	p.ImageLength = d.varint()
-	flags := d.uvarint()
-	p.HasCode = flags&1 != 0
+	p.HasCode = d.uvarint()&1 != 0
 	p.Date = t.date(r).In(zoneAt(d.uvarint()))
 	p.Updated = d.time()
 	p.ModTime = d.time()
-	p.Draft = rec.flags&recDraft != 0
-	if rec.flags&recStored != 0 {
-		p.body = Body{store: t.gen.store, gen: t.gen, rec: &rec.body}
-	}
+	p.body = body{store: t.bodies, id: rec.body}
 	return p
 }
 
-// add appends p as a record (the next ref, n) to t. p's body, if it is in
-// a store, is held by t's generation from now on; one in another store
-// than the generation's (never expected: a set has one) is read and kept
-// with the text.
-func (t *table) add(n ref, p *Post, scratch []byte) []byte {
+// add writes p as record n of t, its body already in t's store as bodyID.
+func (t *table) add(n ref, p *Post, bodyID uint64, scratch []byte) []byte {
 	if int(n>>recShift) == len(t.recs) {
 		t.recs = append(t.recs, new([recChunk]record))
 	}
 	rec := t.rec(n)
-	*rec = record{sec: p.Date.Unix(), nsec: int32(p.Date.Nanosecond())}
-	if p.Draft {
-		rec.flags |= recDraft
-	}
-	content := p.Content
-	if b := p.StoredBody(); b != nil {
-		if t.gen.store == nil {
-			t.gen.store = b.store
-		}
-		if b.store == t.gen.store {
-			rec.flags |= recStored
-			rec.body = b.record(t.gen)
-		} else if html, err := p.HTML(); err == nil {
-			content = html
-		}
-	}
-	scratch = appendPost(scratch[:0], p, content)
+	*rec = record{sec: p.Date.Unix(), nsec: int32(p.Date.Nanosecond()), draft: p.Draft, body: bodyID}
+	scratch = appendPost(scratch[:0], p)
 	rec.text = t.appendText(scratch)
 	return scratch
 }
 
-// copyFrom copies record r of old into t (a new generation, not yet
-// published), with its text if copyText; the store's locs are held.
+// copyFrom copies record r of old into t (a new table, not yet
+// published), with its text if copyText.
 func (t *table) copyFrom(old *table, r ref, copyText bool) {
 	rec := *old.rec(r)
 	if copyText {
 		b := old.blob(r)
 		rec.text = t.appendText(unsafe.Slice(unsafe.StringData(b), len(b)))
-	}
-	if rec.flags&recStored != 0 && rec.body.seg >= 0 {
-		rec.body.seg = t.gen.segIndex(old.gen.segs[rec.body.seg])
 	}
 	*t.rec(r) = rec
 }
@@ -246,50 +201,66 @@ func (t *table) appendText(b []byte) textRef {
 	return textRef{chunk: uint32(last), off: uint32(off), n: uint32(len(b))}
 }
 
-// appendPost encodes p's fields but for its date and body's place, the
-// ones the set reads most often first.
-func appendPost(b []byte, p *Post, content string) []byte {
-	str := func(s string) {
-		b = binary.AppendUvarint(b, uint64(len(s)))
-		b = append(b, s...)
-	}
-	list := func(l []string) {
-		b = binary.AppendUvarint(b, uint64(len(l)))
-		for _, s := range l {
-			str(s)
+// appendPost encodes p's fields but for its date and body: first those
+// the set reads most often (path, id, the values of each facet).
+func appendPost(b []byte, p *Post) []byte {
+	e := encoder{b: b}
+	e.str(p.Path)
+	e.str(p.ID)
+	var fe encoder
+	for _, f := range facets {
+		vs := f.values(p)
+		fe.uvarint(uint64(len(vs)))
+		for _, v := range vs {
+			fe.str(v.Key)
+			fe.str(v.Name)
 		}
 	}
-	tm := func(t time.Time) {
-		b = binary.AppendVarint(b, t.Unix())
-		b = binary.AppendUvarint(b, uint64(t.Nanosecond()))
-		b = binary.AppendUvarint(b, zoneIndex(t.Location()))
-	}
-	str(p.Path)
-	str(p.ID)
-	str(p.Language)
-	str(catKey(p.Categories))
-	str(p.Title)
-	str(p.Summary)
-	str(content)
-	str(p.Link)
-	str(p.Image)
-	str(p.ImageType)
-	list(p.Tags)
-	list(p.Authors)
-	list(p.Warnings)
-	b = binary.AppendVarint(b, p.ImageLength)
+	e.str(string(fe.b))
+	e.str(p.Title)
+	e.str(p.Summary)
+	e.str(p.Link)
+	e.str(p.Image)
+	e.str(p.ImageType)
+	e.list(p.Tags)
+	e.list(p.Authors)
+	e.list(p.Warnings)
+	e.b = binary.AppendVarint(e.b, p.ImageLength)
 	var flags uint64
 	if p.HasCode {
 		flags |= 1
 	}
-	b = binary.AppendUvarint(b, flags)
-	b = binary.AppendUvarint(b, zoneIndex(p.Date.Location()))
-	tm(p.Updated)
-	tm(p.ModTime)
-	return b
+	e.uvarint(flags)
+	e.uvarint(zoneIndex(p.Date.Location()))
+	e.time(p.Updated)
+	e.time(p.ModTime)
+	return e.b
 }
 
-// decoder reads what appendPost wrote; its strings share the text.
+// encoder writes what decoder reads.
+type encoder struct{ b []byte }
+
+func (e *encoder) uvarint(v uint64) { e.b = binary.AppendUvarint(e.b, v) }
+
+func (e *encoder) str(s string) {
+	e.uvarint(uint64(len(s)))
+	e.b = append(e.b, s...)
+}
+
+func (e *encoder) list(l []string) {
+	e.uvarint(uint64(len(l)))
+	for _, s := range l {
+		e.str(s)
+	}
+}
+
+func (e *encoder) time(t time.Time) {
+	e.b = binary.AppendVarint(e.b, t.Unix())
+	e.uvarint(uint64(t.Nanosecond()))
+	e.uvarint(zoneIndex(t.Location()))
+}
+
+// decoder reads what encoder wrote; its strings share the text.
 type decoder struct {
 	s string
 	i int
@@ -332,34 +303,36 @@ func (d *decoder) time() time.Time {
 	return time.Unix(sec, int64(nsec)).In(zoneAt(d.uvarint()))
 }
 
-// catKey writes a list of categories as one string: each slug and name
-// followed by a NUL.
-func catKey(cs []Category) string {
-	n := 0
-	for _, c := range cs {
-		n += len(c.Slug) + len(c.Name) + 2
+// viewKeys are the feeds record r belongs to: for each kind, every
+// combination of r's values of its facets. Their strings are shared copies
+// (unique), not the table's text, which a view's key outlives.
+func viewKeys(t *table, r ref) []ViewKey {
+	var vals [][]string // by facet index
+	for _, f := range facets {
+		var keys []string
+		for key := range t.values(r, f) {
+			keys = append(keys, unique.Make(key).Value())
+		}
+		vals = append(vals, keys)
 	}
-	var b strings.Builder
-	b.Grow(n)
-	for _, c := range cs {
-		b.WriteString(c.Slug)
-		b.WriteByte(0)
-		b.WriteString(c.Name)
-		b.WriteByte(0)
+	var out []ViewKey
+	for _, k := range Kinds {
+		out = appendCombinations(out, ViewKey{Kind: k}, 0, vals)
 	}
-	return b.String()
+	return out
 }
 
-// eachCategory calls fn with the slug and name of each category of key.
-func eachCategory(key string, fn func(slug, name string) bool) {
-	for key != "" {
-		slug, rest, _ := strings.Cut(key, "\x00")
-		name, rest, _ := strings.Cut(rest, "\x00")
-		if !fn(slug, name) {
-			return
-		}
-		key = rest
+// appendCombinations appends to out key with its facets from i on given
+// every combination of values.
+func appendCombinations(out []ViewKey, key ViewKey, i int, vals [][]string) []ViewKey {
+	if i == len(key.Kind.Facets) {
+		return append(out, key)
 	}
+	for _, v := range vals[key.Kind.Facets[i].index] {
+		key.Values[i] = v
+		out = appendCombinations(out, key, i+1, vals)
+	}
+	return out
 }
 
 // The zones of the posts' dates, by number, so that a record holds a

@@ -17,6 +17,7 @@ func TestViewKeysOutsideText(t *testing.T) {
 		posts = append(posts, &Post{
 			Path: fmt.Sprintf("p%d.md", i), ID: fmt.Sprintf("P%d", i), Title: "T", Language: []string{"en", "km", "zh-Hant"}[i%3],
 			Categories: []Category{{Slug: fmt.Sprintf("cat-%d", i%4), Name: fmt.Sprintf("Cat %d", i%4)}},
+			Authors:    []string{fmt.Sprintf("Author %d", i%2)},
 			Date:       time.Date(2024, 1, 1+i, 0, 0, 0, 0, time.UTC),
 		})
 	}
@@ -34,13 +35,14 @@ func TestViewKeysOutsideText(t *testing.T) {
 		}
 		return false
 	}
-	if len(snap.Views()) != 1+4+3+12 {
-		t.Fatalf("%d views", len(snap.Views()))
+	// every post; 4 categories; 3 languages; 12 pairs; 2 authors; 6 pairs
+	if n := len(snap.Views()); n != 1+4+3+12+2+6 {
+		t.Fatalf("%d views", n)
 	}
 	for k, v := range snap.views {
-		for _, s := range []string{k.Category, k.Language, v.Key.Category, v.Key.Language, v.CategoryName, v.Language} {
+		for _, s := range append(append(k.Values[:], v.Key.Values[:]...), v.Names[:]...) {
 			if inText(s) {
-				t.Errorf("view %v: %q is in the table's text", k, s)
+				t.Errorf("view %s: %q is in the table's text", k.Dir(), s)
 			}
 		}
 	}

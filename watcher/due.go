@@ -9,27 +9,21 @@ import (
 
 // publishDue publishes a new snapshot of set each time a future-dated post
 // becomes due, so that it appears by itself with no file event. It follows
-// every new snapshot's NextDue until ctx ends.
+// every change's NextDue until ctx ends.
 func publishDue(ctx context.Context, set *feed.Set) {
-	for {
-		snap, changed := set.Changed()
-		var due <-chan time.Time
-		var timer *time.Timer
-		if snap != nil && !snap.NextDue.IsZero() {
-			timer = time.NewTimer(max(0, snap.NextDue.Sub(set.Now())))
-			due = timer.C
+	for c := set.Latest(); ctx.Err() == nil; {
+		timer := time.NewTimer(time.Hour)
+		timer.Stop()
+		if snap := c.Snapshot; snap != nil && !snap.NextDue.IsZero() {
+			timer.Reset(max(0, snap.NextDue.Sub(set.Now())))
 		}
 		select {
 		case <-ctx.Done():
-		case <-changed:
-		case <-due:
+		case <-c.Done():
+			c = c.Next()
+		case <-timer.C:
 			set.Refresh()
 		}
-		if timer != nil {
-			timer.Stop()
-		}
-		if ctx.Err() != nil {
-			return
-		}
+		timer.Stop()
 	}
 }

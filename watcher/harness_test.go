@@ -68,6 +68,7 @@ type harness struct {
 	set  *feed.Set
 	w    *watcher.Watcher
 	logs *logBuffer
+	stop func() // stops the watcher and waits for Run to return; runs at the test's end too
 }
 
 // newPostsDir makes an empty posts directory in a fresh temporary directory.
@@ -81,9 +82,17 @@ func newPostsDir(t *testing.T) string {
 // snapshot. It stops when the test ends.
 func startWatcher(t *testing.T, dir string, m mode, tweak ...func(*watcher.Options)) *harness {
 	t.Helper()
+	return startWatcherWith(t, dir, m, feed.SetOptions{}, tweak...)
+}
+
+// startWatcherWith is startWatcher with a set made with setOpt (its
+// logger is the harness's).
+func startWatcherWith(t *testing.T, dir string, m mode, setOpt feed.SetOptions, tweak ...func(*watcher.Options)) *harness {
+	t.Helper()
 	h := &harness{t: t, dir: dir, logs: &logBuffer{}}
 	log := slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h.set = feed.NewSet(feed.SetOptions{Logger: log})
+	setOpt.Logger = log
+	h.set = feed.NewSet(setOpt)
 	opt := m.opt
 	opt.Dir = dir
 	opt.Parse = parseOptions()
@@ -95,12 +104,13 @@ func startWatcher(t *testing.T, dir string, m mode, tweak ...func(*watcher.Optio
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- h.w.Run(ctx) }()
-	t.Cleanup(func() {
+	h.stop = sync.OnceFunc(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("Run: %v", err)
 		}
 	})
+	t.Cleanup(h.stop)
 	h.waitFor("the first snapshot", func(s *feed.Snapshot) bool { return s != nil })
 	return h
 }
@@ -108,17 +118,28 @@ func startWatcher(t *testing.T, dir string, m mode, tweak ...func(*watcher.Optio
 // waitFor waits until cond holds for the current snapshot, or fails.
 func (h *harness) waitFor(what string, cond func(*feed.Snapshot) bool) *feed.Snapshot {
 	h.t.Helper()
-	deadline := time.After(waitTimeout)
-	for {
-		snap, changed := h.set.Changed()
+	snap, ok := waitSet(h.set, cond, waitTimeout)
+	if !ok {
+		h.t.Fatalf("gave up waiting for %s; feeds hold %s", what, describe(snap))
+	}
+	return snap
+}
+
+// waitSet waits until cond holds for set's current snapshot, following the
+// set's changes, and returns that snapshot; after timeout it returns the
+// current one and false.
+func waitSet(set *feed.Set, cond func(*feed.Snapshot) bool, timeout time.Duration) (*feed.Snapshot, bool) {
+	deadline := time.After(timeout)
+	for c := set.Latest(); ; {
+		snap := set.Current()
 		if cond(snap) {
-			return snap
+			return snap, true
 		}
 		select {
-		case <-changed:
+		case <-c.Done():
+			c = c.Next()
 		case <-deadline:
-			h.t.Fatalf("gave up waiting for %s; feeds hold %s", what, describe(h.set.Current()))
-			return nil
+			return set.Current(), false
 		}
 	}
 }

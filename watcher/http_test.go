@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -18,20 +17,28 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/feedtest"
+	"github.com/feedd/feedd/feed/render"
+	"github.com/feedd/feedd/server"
 	"github.com/feedd/feedd/watcher"
 	"github.com/mmcdole/gofeed"
 )
 
-func testSite() *feed.Site {
-	return &feed.Site{
+func testSite() *render.Site {
+	return &render.Site{
 		Title: "Watcher test", BaseURL: "https://feeds.example.com", Link: "https://www.example.com",
-		Language: "en", Limit: 50, MaxLimit: 500, MaxAge: time.Minute,
+		Language: "en", Limit: 50, TTL: time.Minute,
 	}
+}
+
+// newServer is the real HTTP handler for set.
+func newServer(set *feed.Set) http.Handler {
+	return server.New(server.Options{Site: testSite(), Set: set, Logger: feedtest.Quiet, MaxLimit: 500, MaxAge: time.Minute})
 }
 
 // serve puts the harness's set behind the real handler on loopback.
 func (h *harness) serve() *httptest.Server {
-	srv := httptest.NewServer(feed.NewHandler(testSite(), h.set, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	srv := httptest.NewServer(newServer(h.set))
 	h.t.Cleanup(srv.Close)
 	return srv
 }
@@ -76,13 +83,13 @@ func guids(t testing.TB, url string) []string {
 }
 
 // TestReadyAndFuturePostEndToEnd: /readyz is 503 until the first scan is
-// applied; a post dated two seconds ahead reaches /rss.xml by itself.
+// applied; a post dated a second or two ahead reaches /rss.xml by itself.
 func TestReadyAndFuturePostEndToEnd(t *testing.T) {
 	dir := newPostsDir(t)
 	write(t, filepath.Join(dir, "now.md"), postFile("NOW", "now"))
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := feedtest.Quiet
 	set := feed.NewSet(feed.SetOptions{Logger: log})
-	srv := httptest.NewServer(feed.NewHandler(testSite(), set, log))
+	srv := httptest.NewServer(newServer(set))
 	defer srv.Close()
 	if code, _, _, _ := get(t, noRedirects, srv.URL+"/readyz", nil); code != 503 {
 		t.Fatalf("/readyz before the first scan: %d, want 503", code)
@@ -98,7 +105,7 @@ func TestReadyAndFuturePostEndToEnd(t *testing.T) {
 		t.Fatalf("/readyz after the first scan: %d, want 200", code)
 	}
 
-	due := time.Now().Add(2 * time.Second).Truncate(time.Second).Add(time.Second)
+	due := time.Now().Add(time.Second).Truncate(time.Second).Add(time.Second)
 	write(t, filepath.Join(dir, "soon.md"), strings.Replace(postFile("SOON", "soon"), "2024-01-01T00:00:00Z", due.UTC().Format(time.RFC3339), 1))
 	h.waitFor("the future post to be read", func(s *feed.Snapshot) bool { return s.NextDue.Equal(due) })
 	if time.Now().Before(due) {
@@ -117,8 +124,22 @@ func TestReadyAndFuturePostEndToEnd(t *testing.T) {
 
 // TestChurn: readers fetch feeds over HTTP while a writer creates, edits and
 // deletes posts. Every response is 200 or 304 and parses with no duplicate
-// ids; the final feeds match the final files exactly.
+// ids; the final feeds match the final files exactly. A short run; see
+// TestChurnSoak for a long one.
 func TestChurn(t *testing.T) {
+	churn(t, 200, time.Second)
+}
+
+// TestChurnSoak is TestChurn for longer, with more changes.
+func TestChurnSoak(t *testing.T) {
+	if os.Getenv("FEEDD_SOAK") == "" {
+		t.Skip("soak test: set FEEDD_SOAK=1 (.ci/run does)")
+	}
+	churn(t, 20000, 30*time.Second)
+}
+
+// churn runs ops changes (or as many as fit in d) under readers.
+func churn(t *testing.T, ops int, d time.Duration) {
 	dir := newPostsDir(t)
 	cats := []string{"Alpha", "Beta"}
 	churned := func(i int) string { return filepath.Join(dir, fmt.Sprintf("s%d/p%02d.md", i%3, i)) }
@@ -183,8 +204,8 @@ func TestChurn(t *testing.T) {
 	// The writer: a model of what the files say, changed at random.
 	rng := rand.New(rand.NewPCG(1, 2))
 	model := map[int]string{} // index -> "title|category"
-	deadline := time.Now().Add(3 * time.Second)
-	for op := 0; op < 600 && time.Now().Before(deadline); op++ {
+	deadline := time.Now().Add(d)
+	for op := 0; op < ops && time.Now().Before(deadline); op++ {
 		i := rng.IntN(30)
 		switch _, exists := model[i]; {
 		case exists && rng.IntN(4) == 0:

@@ -65,14 +65,10 @@ func benchEditToVisible(b *testing.B, n int) {
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
 	defer func() { cancel(); <-done }()
-	srv := httptest.NewServer(feed.NewHandler(testSite(), set, log))
+	srv := httptest.NewServer(newServer(set))
 	defer srv.Close()
-	for {
-		snap, changed := set.Changed()
-		if snap != nil && snap.Len() == n {
-			break
-		}
-		<-changed
+	if _, ok := waitSet(set, func(s *feed.Snapshot) bool { return s != nil && s.Len() == n }, 10*time.Minute); !ok {
+		b.Fatalf("the %d posts were not published", n)
 	}
 
 	lat := make([]time.Duration, 0, b.N)
@@ -90,9 +86,9 @@ func benchEditToVisible(b *testing.B, n int) {
 		if err := os.Rename(tmp, filepath.Join(dir, "new", code+".md")); err != nil {
 			b.Fatal(err)
 		}
-		for {
-			snap, changed := set.Changed()
-			all, _ := snap.View(feed.ViewKey{})
+		for c := set.Latest(); ; {
+			snap := set.Current()
+			all, _ := snap.View(feed.ViewKey{Kind: feed.Everything})
 			if newest, _ := snap.Page(all, 1, 1); len(newest) > 0 && newest[0].ID == code {
 				resp, err := noRedirects.Get(srv.URL + "/rss.xml")
 				if err != nil {
@@ -104,7 +100,8 @@ func benchEditToVisible(b *testing.B, n int) {
 					break
 				}
 			}
-			<-changed
+			<-c.Done()
+			c = c.Next()
 		}
 		lat = append(lat, time.Since(start))
 	}

@@ -87,3 +87,40 @@ func TestReadFileBusy(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkReadFile compares readFile (open, fstat, one read, close) with
+// what it replaces, os.ReadFile and os.Stat, on a post of 4.5 KB:
+//
+//	go test ./watcher -run '^$' -bench ReadFile
+func BenchmarkReadFile(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "post.md")
+	post := "---\ncode: BENCH\ntitle: A post of ordinary size\ndate: 2024-01-01\n---\n" +
+		strings.Repeat("A sentence of an ordinary news article, with a link in it. ", 80)
+	post = post[:4608]
+	if err := os.WriteFile(path, []byte(post), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("readFile", func(b *testing.B) {
+		b.SetBytes(int64(len(post)))
+		for b.Loop() {
+			data, st, _, err := readFile(path, math.MaxInt, 0)
+			if err != nil || len(data) != len(post) || st.size != int64(len(post)) {
+				b.Fatalf("read %d bytes, size %d, %v", len(data), st.size, err)
+			}
+		}
+	})
+	b.Run("os", func(b *testing.B) {
+		b.SetBytes(int64(len(post)))
+		for b.Loop() {
+			info, err := os.Stat(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			data, err := os.ReadFile(path)
+			if err != nil || len(data) != len(post) {
+				b.Fatalf("read %d bytes, %v", len(data), err)
+			}
+			_ = stateOf(path, info)
+		}
+	})
+}

@@ -1,10 +1,12 @@
 // Package watcher keeps a feed.Set in step with a directory of posts: it
-// walks the directory, reads and parses the posts, and hands them to the set.
+// walks the directory, watches it (fsnotify, or polling), debounces what
+// changes into batches, reads and parses the posts that changed, and hands
+// each batch to the set, which is all it writes to. Rendering documents,
+// storing bodies and serving are other packages' business.
 package watcher
 
 import (
 	"fmt"
-	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -219,14 +221,25 @@ func readReason(err error) string {
 }
 
 // Scan walks dir and parses every post in it, on all cores. Posts and
-// problems come out sorted by path.
-func Scan(dir string, opt feed.ParseOptions) (*Result, error) {
+// problems come out sorted by path. Each post read is given to keep, when
+// it is not nil (a Set's Prepare, to move its body out of memory at once);
+// an error from it makes the file a problem.
+func Scan(dir string, opt feed.ParseOptions, keep func(*feed.Post) error) (*Result, error) {
 	tree, err := walkTree(dir, nil, nil)
 	if err != nil {
 		return nil, err
 	}
 	files := tree.Files
-	results := readAll(files, opt, 0)
+	results := readAll(files, func(f File) readResult {
+		var r readResult
+		r.post, _, _, r.err = readPost(f, opt, 0)
+		if r.post != nil && keep != nil {
+			if err := keep(r.post); err != nil {
+				r.post, r.err = nil, &feed.PostError{Path: f.Rel, Reason: err.Error()}
+			}
+		}
+		return r
+	})
 	res := &Result{Files: len(files)}
 	for _, r := range results {
 		if r.err != nil {
@@ -236,17 +249,4 @@ func Scan(dir string, opt feed.ParseOptions) (*Result, error) {
 		res.Posts = append(res.Posts, r.post)
 	}
 	return res, nil
-}
-
-// FileReader returns a function that reads a post file of dir by its
-// relative path, for a feed.BodyStore's deferred bodies. Paths that would
-// leave dir are refused.
-func FileReader(dir string) func(rel string) ([]byte, error) {
-	return func(rel string) ([]byte, error) {
-		if !filepath.IsLocal(filepath.FromSlash(rel)) {
-			return nil, fmt.Errorf("%s: not a path inside the posts directory", rel)
-		}
-		data, _, _, err := readFile(filepath.Join(dir, filepath.FromSlash(rel)), math.MaxInt, 0)
-		return data, err
-	}
 }

@@ -7,10 +7,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/feedtest"
 	"github.com/feedd/feedd/watcher"
 )
 
@@ -69,7 +71,7 @@ func TestScan(t *testing.T) {
 	must(t, os.Symlink(posts, filepath.Join(root, "current")))            // the posts directory as a symlink
 
 	for _, dir := range []string{posts, filepath.Join(root, "current")} {
-		res, err := watcher.Scan(dir, parseOptions())
+		res, err := watcher.Scan(dir, parseOptions(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,8 +92,49 @@ func TestScan(t *testing.T) {
 	}
 }
 
+// TestScanKeep: every post Scan reads is given to keep (a set's Prepare,
+// as feedd check and build run it); a post keep refuses is a problem, not
+// a post, and a post kept in a set's store has its body there.
+func TestScanKeep(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "a.md"), postText("A"))
+	write(t, filepath.Join(dir, "b.md"), postText("B"))
+	write(t, filepath.Join(dir, "c.md"), "---\ntitle: no date\n---\n")
+	set := feedtest.NewSet()
+	var mu sync.Mutex
+	var kept []string
+	res, err := watcher.Scan(dir, parseOptions(), func(p *feed.Post) error {
+		mu.Lock()
+		kept = append(kept, p.Path)
+		mu.Unlock()
+		if p.ID == "B" {
+			return errors.New("no room for its body")
+		}
+		return set.Prepare(p)
+	})
+	must(t, err)
+	slices.Sort(kept)
+	if !slices.Equal(kept, []string{"a.md", "b.md"}) {
+		t.Errorf("kept %q, want every good post", kept)
+	}
+	if len(res.Posts) != 1 || res.Posts[0].ID != "A" {
+		t.Fatalf("posts %v, want A alone", res.Posts)
+	}
+	var problems []string
+	for _, p := range res.Problems {
+		problems = append(problems, p.Error())
+	}
+	if want := []string{"b.md: no room for its body", "c.md:1: missing date"}; !slices.Equal(problems, want) {
+		t.Errorf("problems %q, want %q", problems, want)
+	}
+	set.Apply(res.Posts, nil)
+	if body, err := set.Current().Posts()[0].HTML(); err != nil || body != "<p>body</p>" {
+		t.Errorf("A's body from the set's store: %q, %v", body, err)
+	}
+}
+
 func TestScanMissingDirectory(t *testing.T) {
-	_, err := watcher.Scan(filepath.Join(t.TempDir(), "nope"), parseOptions())
+	_, err := watcher.Scan(filepath.Join(t.TempDir(), "nope"), parseOptions(), nil)
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Scan of a missing directory: %v, want a not-exist error", err)
 	}
@@ -116,22 +159,5 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
-	}
-}
-
-// TestFileReader: the reader given to the body store reads post files by
-// their relative path and nothing outside the posts directory.
-func TestFileReader(t *testing.T) {
-	dir := newPostsDir(t)
-	write(t, filepath.Join(dir, "2024", "a.md"), "text")
-	write(t, filepath.Join(filepath.Dir(dir), "secret.md"), "secret")
-	read := watcher.FileReader(dir)
-	if data, err := read("2024/a.md"); err != nil || string(data) != "text" {
-		t.Errorf("2024/a.md: %q, %v", data, err)
-	}
-	for _, rel := range []string{"../secret.md", "/etc/passwd", "2024/../../secret.md"} {
-		if data, err := read(rel); err == nil {
-			t.Errorf("%s read outside the posts directory: %q", rel, data)
-		}
 	}
 }

@@ -2,7 +2,6 @@ package watcher
 
 import (
 	"os"
-	"syscall"
 	"time"
 )
 
@@ -18,11 +17,7 @@ type fileState struct {
 }
 
 func stateOf(real string, info os.FileInfo) fileState {
-	st := fileState{real: real, size: info.Size(), modTime: info.ModTime()}
-	if sys, ok := info.Sys().(*syscall.Stat_t); ok {
-		st.ino = uint64(sys.Ino)
-	}
-	return st
+	return fileState{real: real, size: info.Size(), modTime: info.ModTime(), ino: inode(info)}
 }
 
 // atRel stands for a real path that is the posts directory's real path

@@ -88,12 +88,8 @@ type Watcher struct {
 	pending map[string]time.Time // changed relative paths -> when first seen
 	full    bool                 // a full rescan is due
 	missing bool                 // the posts directory is gone; serving the last snapshot
-	// deferBodies: the first scan leaves bodies to render later (see
-	// feed.ParseOptions.DeferBodies); fill renders them in the background.
-	deferBodies bool
-	fill        func()
-	compact     func()
 
+	// Counters, read by Stats from any goroutine.
 	batches, fullScans, overflows, held, bad, lostN atomic.Uint64
 	badNow                                          atomic.Int64
 }
@@ -119,10 +115,8 @@ func New(set *feed.Set, opt Options) *Watcher {
 	if err != nil {
 		abs = opt.Dir
 	}
-	deferBodies := opt.Parse.DeferBodies && opt.Parse.Bodies != nil
-	opt.Parse.DeferBodies = false
 	return &Watcher{
-		opt: opt, set: set, log: opt.Logger, deferBodies: deferBodies,
+		opt: opt, set: set, log: opt.Logger,
 		files: map[string]fileState{}, dirs: map[string]string{}, dirRel: map[string]string{},
 		pending: map[string]time.Time{},
 		parent:  filepath.Dir(abs), base: filepath.Base(abs),
@@ -146,102 +140,14 @@ func (w *Watcher) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	wg.Go(func() { publishDue(ctx, w.set) })
-	w.compact = func() {
-		// The store runs one compaction at a time, and does not ask for
-		// another while one runs.
-		store := w.opt.Parse.Bodies
-		if store == nil || !store.CompactionDue() {
-			return
-		}
-		wg.Go(func() {
-			start, before := time.Now(), store.Stats()
-			done, bodies, err := w.set.CompactBodies(ctx)
-			switch {
-			case err != nil:
-				w.log.Error("compacting the body store", "err", err)
-			case done:
-				// The old segment files go once no snapshot of the
-				// table that pointed to them is in use: now, for a
-				// quiet server, rather than at the collector's next
-				// cycle, which it may not reach for a long time.
-				runtime.GC()
-				live := feed.LiveBytes(bodies)
-				w.log.Info("body store compacted", "bodies", len(bodies), "live_bytes", live,
-					"dead_bytes", before.Total-live, "took", time.Since(start).Round(time.Millisecond).String())
-			}
-		})
+	events, errs := w.watchEvents()
+	if w.fsw != nil {
+		defer w.fsw.Close()
 	}
-	w.fill = func() {
-		wg.Go(func() {
-			start := time.Now()
-			n := w.opt.Parse.Bodies.Fill(ctx, w.set.Published())
-			w.log.Info("post bodies rendered", "bodies", n, "took", time.Since(start).Round(time.Millisecond).String())
-		})
-	}
-
-	var events <-chan fsnotify.Event
-	var errs <-chan error
-	if !w.opt.Poll {
-		fsw, err := fsnotify.NewWatcher()
-		if err != nil {
-			w.log.Warn("file system events unavailable; polling instead", "err", err, "interval", w.opt.PollInterval.String())
-			w.opt.Poll = true
-		} else {
-			w.fsw = fsw
-			defer fsw.Close()
-			events, errs = fsw.Events, fsw.Errors
-			if err := fsw.Add(w.parent); err != nil {
-				w.log.Debug("cannot watch the posts directory's parent; a swap of the directory itself is seen at the next rescan", "dir", w.parent, "err", err)
-			}
-		}
-	}
-
 	w.rescan("start")
-
-	var pollC, rescanC <-chan time.Time
-	if w.opt.Poll {
-		t := time.NewTicker(w.opt.PollInterval)
-		defer t.Stop()
-		pollC = t.C
-	}
-	if w.opt.Rescan > 0 {
-		t := time.NewTicker(w.opt.Rescan)
-		defer t.Stop()
-		rescanC = t.C
-	}
-
-	// One timer for the debounce window and for retries.
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	defer timer.Stop()
-	var windowStart, fireAt time.Time
-	arm := func(at time.Time) {
-		if !fireAt.IsZero() && !at.Before(fireAt) && at.Sub(fireAt) < time.Millisecond {
-			return
-		}
-		fireAt = at
-		timer.Reset(time.Until(at))
-	}
-	changed := func() {
-		now := time.Now()
-		if windowStart.IsZero() {
-			windowStart = now
-		}
-		arm(minTime(now.Add(w.opt.Debounce), windowStart.Add(4*w.opt.Debounce)))
-	}
-	// after a flush: look for a lost directory again, or try again the files
-	// still being written.
-	after := func() {
-		switch {
-		case w.missing:
-			w.full = true
-			arm(time.Now().Add(retryMissing))
-		case len(w.pending) > 0:
-			changed()
-		}
-	}
-	after()
-
+	l := newLoop(w)
+	defer l.stop()
+	l.after()
 	for {
 		select {
 		case <-ctx.Done():
@@ -249,37 +155,116 @@ func (w *Watcher) Run(ctx context.Context) error {
 		case ev, ok := <-events:
 			if !ok {
 				events = nil
-				continue
-			}
-			if w.note(ev) {
-				changed()
+			} else if w.note(ev) {
+				l.changed()
 			}
 		case err, ok := <-errs:
 			if !ok {
 				errs = nil
 				continue
 			}
-			if errors.Is(err, fsnotify.ErrEventOverflow) {
-				w.overflows.Add(1)
-				w.log.Warn("file system event queue overflowed; rescanning the posts directory")
-			} else {
-				w.log.Warn("file system watch error; rescanning the posts directory", "err", err)
-			}
-			w.full = true
-			changed()
-		case <-timer.C:
-			windowStart, fireAt = time.Time{}, time.Time{}
+			w.watchError(err)
+			l.changed()
+		case <-l.timer.C:
+			l.windowStart, l.fireAt = time.Time{}, time.Time{}
 			w.flush()
-			after()
-		case <-rescanC:
+			l.after()
+		case <-l.rescan:
 			w.full = true
 			w.flush()
-			after()
-		case <-pollC:
-			w.full = true
-			w.flush()
-			after()
+			l.after()
 		}
+	}
+}
+
+// watchEvents starts fsnotify, unless the watcher polls (or fsnotify
+// cannot start: then it polls), and watches the directory holding the
+// posts directory, to see it swapped.
+func (w *Watcher) watchEvents() (<-chan fsnotify.Event, <-chan error) {
+	if w.opt.Poll {
+		return nil, nil
+	}
+	fsw, err := fsnotify.NewWatcher()
+	if err != nil {
+		w.log.Warn("file system events unavailable; polling instead", "err", err, "interval", w.opt.PollInterval.String())
+		w.opt.Poll = true
+		return nil, nil
+	}
+	w.fsw = fsw
+	if err := fsw.Add(w.parent); err != nil {
+		w.log.Debug("cannot watch the posts directory's parent; a swap of the directory itself is seen at the next rescan", "dir", w.parent, "err", err)
+	}
+	return fsw.Events, fsw.Errors
+}
+
+// watchError takes an error of fsnotify: whatever it is, events may have
+// been lost, so a full rescan is due.
+func (w *Watcher) watchError(err error) {
+	if errors.Is(err, fsnotify.ErrEventOverflow) {
+		w.overflows.Add(1)
+		w.log.Warn("file system event queue overflowed; rescanning the posts directory")
+	} else {
+		w.log.Warn("file system watch error; rescanning the posts directory", "err", err)
+	}
+	w.full = true
+}
+
+// loop is the timing of Run: one timer for the debounce window and for
+// retries, and the ticker of full rescans (polls, and the safety net).
+type loop struct {
+	w                   *Watcher
+	timer               *time.Timer
+	windowStart, fireAt time.Time
+	rescan              <-chan time.Time
+	stop                func()
+}
+
+func newLoop(w *Watcher) *loop {
+	l := &loop{w: w, timer: time.NewTimer(time.Hour)}
+	l.timer.Stop()
+	l.stop = func() { l.timer.Stop() }
+	every := w.opt.Rescan
+	if w.opt.Poll {
+		every = w.opt.PollInterval
+	}
+	if every > 0 {
+		t := time.NewTicker(every)
+		l.rescan = t.C
+		l.stop = func() { l.timer.Stop(); t.Stop() }
+	}
+	return l
+}
+
+// arm sets the timer to fire at at, unless it already fires at about
+// that time.
+func (l *loop) arm(at time.Time) {
+	if !l.fireAt.IsZero() && !at.Before(l.fireAt) && at.Sub(l.fireAt) < time.Millisecond {
+		return
+	}
+	l.fireAt = at
+	l.timer.Reset(time.Until(at))
+}
+
+// changed notes a change: the batch is applied after Debounce of quiet,
+// and at most 4×Debounce after the window's first change.
+func (l *loop) changed() {
+	now := time.Now()
+	if l.windowStart.IsZero() {
+		l.windowStart = now
+	}
+	d := l.w.opt.Debounce
+	l.arm(minTime(now.Add(d), l.windowStart.Add(4*d)))
+}
+
+// after a flush: look for a lost directory again, or try again the files
+// still being written.
+func (l *loop) after() {
+	switch {
+	case l.w.missing:
+		l.w.full = true
+		l.arm(time.Now().Add(retryMissing))
+	case len(l.w.pending) > 0:
+		l.changed()
 	}
 }
 
@@ -333,11 +318,16 @@ type batch struct {
 	files   int
 	upserts []*feed.Post
 	removes []string
+	staged  bool // some upserts were handed to the set already (Set.Stage)
 	added   int
 	updated int
 	bad     int
 	held    int
 }
+
+// stageEvery is how many posts a full scan reads before it hands them to
+// the set (Set.Stage), so that it never holds a whole archive's posts.
+const stageEvery = 1024
 
 // flush applies what is pending: a full rescan, or the pending paths.
 func (w *Watcher) flush() {
@@ -384,18 +374,7 @@ func (w *Watcher) update(rel string, b *batch) {
 		return
 	}
 	if info.IsDir() {
-		t := &tree{Root: w.root, onDir: w.watch}
-		_ = t.walk(real, rel, map[string]bool{})
-		seen := make(map[string]bool, len(t.Files))
-		for _, f := range t.Files {
-			seen[f.Rel] = true
-			w.read(f, since, b)
-		}
-		for known := range w.files {
-			if strings.HasPrefix(known, rel+"/") && !seen[known] {
-				w.remove(known, b)
-			}
-		}
+		w.updateDir(real, rel, since, b)
 		return
 	}
 	if _, known := w.files[rel]; known && !info.Mode().IsRegular() {
@@ -407,6 +386,22 @@ func (w *Watcher) update(rel string, b *batch) {
 	}
 }
 
+// updateDir brings a directory up to date: new, moved in, or replaced.
+func (w *Watcher) updateDir(real, rel string, since time.Time, b *batch) {
+	t := &tree{Root: w.root, onDir: w.watch}
+	_ = t.walk(real, rel, map[string]bool{})
+	seen := make(map[string]bool, len(t.Files))
+	for _, f := range t.Files {
+		seen[f.Rel] = true
+		w.read(f, since, b)
+	}
+	for known := range w.files {
+		if strings.HasPrefix(known, rel+"/") && !seen[known] {
+			w.remove(known, b)
+		}
+	}
+}
+
 // read reads one post file into the batch, or holds it back while it is
 // still being written.
 func (w *Watcher) read(f File, since time.Time, b *batch) {
@@ -414,9 +409,7 @@ func (w *Watcher) read(f File, since time.Time, b *batch) {
 	if since.IsZero() || time.Since(since) < w.opt.HoldMax {
 		busyWithin = w.opt.HoldMax
 	}
-	var r readResult
-	r.post, r.state, r.busy, r.err = readPost(f, w.opt.Parse, busyWithin)
-	w.take(f, since, r, b)
+	w.take(f, since, w.readPost(f, busyWithin), b)
 }
 
 // readResult is one file's read: the post or why not, and its state.
@@ -427,20 +420,30 @@ type readResult struct {
 	err   error
 }
 
-// readAll reads and parses files on every core, results in the files'
-// order; files changed within busyWithin and still being written are not
-// read (see readFile). It touches no watcher state. It runs more readers
-// than cores, so that reads from a disk (a cold start) overlap with
-// parsing.
-func readAll(files []File, opt feed.ParseOptions, busyWithin time.Duration) []readResult {
+// readPost reads and parses a post file, and moves its body into the
+// set's store.
+func (w *Watcher) readPost(f File, busyWithin time.Duration) readResult {
+	var r readResult
+	r.post, r.state, r.busy, r.err = readPost(f, w.opt.Parse, busyWithin)
+	if r.post != nil {
+		if err := w.set.Prepare(r.post); err != nil {
+			r.post, r.err = nil, &feed.PostError{Path: f.Rel, Reason: "cannot keep its body: " + err.Error()}
+		}
+	}
+	return r
+}
+
+// readAll reads and parses files on every core, with read, results in the
+// files' order. It runs more readers than cores, so that reads from a disk
+// (a cold start) overlap with parsing.
+func readAll(files []File, read func(File) readResult) []readResult {
 	out := make([]readResult, len(files))
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(max(2*runtime.GOMAXPROCS(0), 8), max(1, len(files))) {
 		wg.Go(func() {
 			for i := range next {
-				r := &out[i]
-				r.post, r.state, r.busy, r.err = readPost(files[i], opt, busyWithin)
+				out[i] = read(files[i])
 			}
 		})
 	}
@@ -465,31 +468,11 @@ func (w *Watcher) take(f File, since time.Time, r readResult, b *batch) {
 		return
 	}
 	b.files++
-	old, known := w.files[f.Rel]
 	if err != nil {
-		if st.real == "" { // could not open it: gone between the event and the read?
-			if _, statErr := os.Stat(f.Real); errors.Is(statErr, os.ErrNotExist) {
-				w.remove(f.Rel, b)
-				return
-			}
-		}
-		b.bad++
-		w.bad.Add(1)
-		if !known || old.bad == "" {
-			w.badNow.Add(1)
-		}
-		st.good = known && old.good
-		if !known || old.bad != err.Error() {
-			if st.good {
-				w.log.Warn("bad post; its last good version stays in the feeds", "err", err.Error())
-			} else {
-				w.log.Warn("bad post left out", "err", err.Error())
-			}
-		}
-		st.bad = err.Error()
-		w.keep(f.Rel, st)
+		w.takeBad(f, st, err, b)
 		return
 	}
+	old, known := w.files[f.Rel]
 	if known && old.good {
 		b.updated++
 	} else {
@@ -507,6 +490,33 @@ func (w *Watcher) take(f File, since time.Time, r readResult, b *batch) {
 	st.good = true
 	w.keep(f.Rel, st)
 	b.upserts = append(b.upserts, p)
+}
+
+// takeBad notes a file that gives no post: gone since, or bad (its last
+// good version, if any, stays in the feeds).
+func (w *Watcher) takeBad(f File, st fileState, err error, b *batch) {
+	if st.real == "" { // could not open it: gone between the event and the read?
+		if _, statErr := os.Stat(f.Real); errors.Is(statErr, os.ErrNotExist) {
+			w.remove(f.Rel, b)
+			return
+		}
+	}
+	old, known := w.files[f.Rel]
+	b.bad++
+	w.bad.Add(1)
+	if !known || old.bad == "" {
+		w.badNow.Add(1)
+	}
+	st.good = known && old.good
+	if !known || old.bad != err.Error() {
+		if st.good {
+			w.log.Warn("bad post; its last good version stays in the feeds", "err", err.Error())
+		} else {
+			w.log.Warn("bad post left out", "err", err.Error())
+		}
+	}
+	st.bad = err.Error()
+	w.keep(f.Rel, st)
 }
 
 // keep remembers a file's state, its real path shortened to atRel where it
@@ -620,8 +630,30 @@ func (w *Watcher) rescan(reason string) {
 		w.missing = false
 		w.log.Info("posts directory is back", "dir", w.opt.Dir)
 	}
-	current := make(map[string]bool, len(t.Dirs))
-	for _, d := range t.Dirs {
+	w.unwatchGone(t.Dirs)
+	changed, seen := w.changedFiles(t.Files)
+	read := func(f File) readResult { return w.readPost(f, w.opt.HoldMax) }
+	for chunk := range slices.Chunk(changed, stageEvery) {
+		for i, r := range readAll(chunk, read) {
+			w.take(chunk[i], time.Time{}, r, b)
+		}
+		if len(b.upserts) >= stageEvery {
+			w.set.Stage(b.upserts, nil)
+			b.upserts, b.staged = b.upserts[:0], true
+		}
+	}
+	for known := range w.files {
+		if !seen[known] {
+			w.remove(known, b)
+		}
+	}
+	w.apply(b)
+}
+
+// unwatchGone stops watching the directories a walk did not find.
+func (w *Watcher) unwatchGone(found []File) {
+	current := make(map[string]bool, len(found))
+	for _, d := range found {
 		current[d.Real] = true
 	}
 	for real := range w.dirs {
@@ -629,33 +661,20 @@ func (w *Watcher) rescan(reason string) {
 			w.unwatch(real)
 		}
 	}
-	seen := make(map[string]bool, len(t.Files))
-	var changed []File
-	for _, f := range t.Files {
+}
+
+// changedFiles are the files of a walk that differ from what the watcher
+// knew of them; seen are all their paths.
+func (w *Watcher) changedFiles(files []File) (changed []File, seen map[string]bool) {
+	seen = make(map[string]bool, len(files))
+	for _, f := range files {
 		seen[f.Rel] = true
 		if old, known := w.files[f.Rel]; known && old.sameFile(w.short(f.Rel, stateOf(f.Real, f.info))) {
 			continue
 		}
 		changed = append(changed, f)
 	}
-	opt := w.opt.Parse
-	// Only a scan that knows no file yet defers bodies: a body must be
-	// copied before its file can change, for a post saved broken keeps
-	// its last good version.
-	deferred := w.deferBodies && len(w.files) == 0 && w.fill != nil
-	opt.DeferBodies = deferred
-	for i, r := range readAll(changed, opt, w.opt.HoldMax) {
-		w.take(changed[i], time.Time{}, r, b)
-	}
-	for known := range w.files {
-		if !seen[known] {
-			w.remove(known, b)
-		}
-	}
-	if snap := w.apply(b); deferred && snap != nil && snap.Len() > 0 {
-		// Newest first: the bodies readers ask for first.
-		w.fill()
-	}
+	return changed, seen
 }
 
 // lost handles a posts directory that cannot be found: the last snapshot
@@ -710,7 +729,7 @@ func (w *Watcher) unwatch(real string) {
 // snapshot, or nil when the batch changed nothing.
 func (w *Watcher) apply(b *batch) *feed.Snapshot {
 	first := w.set.Current() == nil
-	if len(b.upserts) == 0 && len(b.removes) == 0 && !first {
+	if len(b.upserts) == 0 && len(b.removes) == 0 && !b.staged && !first {
 		if b.bad > 0 || b.held > 0 {
 			w.log.Info("changes seen, feeds unchanged", "files", b.files, "bad", b.bad, "held", b.held)
 		}
@@ -718,9 +737,6 @@ func (w *Watcher) apply(b *batch) *feed.Snapshot {
 	}
 	snap := w.set.Apply(b.upserts, b.removes)
 	w.batches.Add(1)
-	if w.compact != nil {
-		w.compact()
-	}
 	if w.opt.OnBatch != nil {
 		w.opt.OnBatch(time.Since(b.start))
 	}

@@ -4,11 +4,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/feedd/feedd/bodies"
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/feedtest"
 	"github.com/feedd/feedd/watcher"
 )
 
@@ -242,9 +245,14 @@ func TestSlowWriteAndHalfValidSave(t *testing.T) {
 	h.waitFor("the fixed version", has("S=fixed"))
 }
 
-// TestBurst: 5,000 posts created at once (more changes than one window
-// tracks, so a full rescan), then 500 edited: the feeds end exactly right.
+// TestBurst: 1,000 posts created at once (four times what one window
+// tracks, so a full rescan), then 100 edited: the feeds end exactly right.
+// With FEEDD_SOAK set: 5,000 posts and 500 edits.
 func TestBurst(t *testing.T) {
+	n, edits, maxPending := 1000, 100, 250
+	if os.Getenv("FEEDD_SOAK") != "" {
+		n, edits, maxPending = 5000, 500, 1000
+	}
 	for _, m := range bothModes {
 		t.Run(m.name, func(t *testing.T) {
 			dir := newPostsDir(t)
@@ -255,18 +263,17 @@ func TestBurst(t *testing.T) {
 			// machine, so that it must overflow what one window tracks.
 			h := startWatcher(t, dir, m, func(o *watcher.Options) {
 				if !o.Poll {
-					o.Debounce, o.MaxPending = 2*time.Second, 1000
+					o.Debounce, o.MaxPending = 2*time.Second, maxPending
 				}
 			})
-			const n, edits = 5000, 500
 			for i := range n {
 				write(t, filepath.Join(dir, fmt.Sprintf("d%02d/p%04d.md", i%50, i)), postFile(fmt.Sprintf("P%04d", i), "created"))
 			}
-			h.waitFor("5,000 posts", func(s *feed.Snapshot) bool { return s.Len() == n })
+			h.waitFor("every post", func(s *feed.Snapshot) bool { return s.Len() == n })
 			for i := 0; i < n; i += n / edits {
 				write(t, filepath.Join(dir, fmt.Sprintf("d%02d/p%04d.md", i%50, i)), postFile(fmt.Sprintf("P%04d", i), "edited"))
 			}
-			snap := h.waitFor("500 edits", func(s *feed.Snapshot) bool {
+			snap := h.waitFor("the edits", func(s *feed.Snapshot) bool {
 				e := 0
 				for _, p := range s.Posts() {
 					if p.Title == "edited" {
@@ -288,7 +295,7 @@ func TestBurst(t *testing.T) {
 				}
 			}
 			if m.name == "events" && h.w.Stats().Overflows == 0 {
-				t.Errorf("5,000 changes in one window should take the overflow path to a full rescan; stats %+v", h.w.Stats())
+				t.Errorf("%d changes in one window should take the overflow path to a full rescan; stats %+v", n, h.w.Stats())
 			}
 		})
 	}
@@ -399,48 +406,118 @@ func TestLogs(t *testing.T) {
 	}
 }
 
-// TestDeferredBodies: as feedd serve runs it, the first scan leaves bodies
-// in the files and renders them into the body store in the background;
-// later versions are stored as they are read, so a post saved broken keeps
-// its last good body even once the file no longer has it.
+// TestDeferredBodies: as feedd serve runs it (DeferBodies, bodies in a
+// bodies.Store), the watcher moves every post's body into the set's store
+// as it reads the post: the body of a post with a description stays
+// Markdown there until it is first read, and is rendered from the store,
+// never from the post file. So once the files are read, deleting or
+// rewriting them changes no body, and a post saved broken keeps its last
+// good version and that version's body.
 func TestDeferredBodies(t *testing.T) {
 	dir := newPostsDir(t)
-	const n = 30
+	const n = 12
+	text := map[string]string{} // path -> what the watcher read
 	for i := range n {
-		write(t, filepath.Join(dir, fmt.Sprintf("p%02d.md", i)),
-			strings.Replace(postFile(fmt.Sprintf("P%02d", i), fmt.Sprintf("title %d", i)), "---\nBody", "description: Summary.\n---\nBody", 1))
+		post := postFile(fmt.Sprintf("P%02d", i), fmt.Sprintf("title %d", i))
+		if i != 0 { // P00 has no description: its summary comes from its body, rendered at once
+			post = strings.Replace(post, "---\nBody", "description: Summary.\n---\nBody", 1)
+		}
+		post += fmt.Sprintf("\n[A link](/p/%d) and *more* of post %d.\n", i, i)
+		rel := fmt.Sprintf("p%02d.md", i)
+		write(t, filepath.Join(dir, rel), post)
+		text[rel] = post
 	}
-	store, err := feed.NewBodyStore(feed.BodyStoreOptions{Dir: t.TempDir(), ReadPost: watcher.FileReader(dir)})
+	store, err := bodies.Open(bodies.Options{Dir: t.TempDir(), Logger: feedtest.Quiet})
 	must(t, err)
-	h := startWatcher(t, dir, events, func(o *watcher.Options) { o.Parse.Bodies, o.Parse.DeferBodies = store, true })
-	h.waitLog("the background rendering", func(l map[string]any) bool {
-		return l["msg"] == "post bodies rendered" && l["bodies"] == float64(n)
-	})
-	for _, p := range h.set.Current().Posts() {
+	t.Cleanup(func() { store.Close() }) // after the watcher stops (cleanups run last first)
+	h := startWatcherWith(t, dir, events, feed.SetOptions{Bodies: store}, func(o *watcher.Options) { o.Parse.DeferBodies = true })
+	snap := h.waitFor("every post", func(s *feed.Snapshot) bool { return s.Len() == n })
+
+	// What each body must be: the post rendered at once, from its text.
+	want := func(rel string) string {
+		t.Helper()
+		p, err := feed.Parse(rel, []byte(text[rel]), time.Time{}, parseOptions())
+		must(t, err)
 		body, err := p.HTML()
-		if p.StoredBody() == nil || p.StoredBody().Deferred() || err != nil || body != "<p>Body of "+p.Title+".</p>" {
-			t.Fatalf("%s: stored %v, body %q, %v", p.Path, p.StoredBody() != nil && !p.StoredBody().Deferred(), body, err)
+		must(t, err)
+		if !strings.Contains(body, "</em>") { // rendered, not the Markdown
+			t.Fatalf("%s renders as %q", rel, body)
+		}
+		return body
+	}
+	// check reads the bodies of the posts of s with the given ids, or of
+	// every post.
+	check := func(when string, s *feed.Snapshot, ids ...string) {
+		t.Helper()
+		for _, p := range s.Posts() {
+			if len(ids) > 0 && !slices.Contains(ids, p.ID) {
+				continue
+			}
+			if body, err := p.HTML(); err != nil || body != want(p.Path) {
+				t.Errorf("%s: %s's body is %q, %v; want %q", when, p.Path, body, err, want(p.Path))
+			}
+			if p.Deferred() {
+				t.Errorf("%s: %s is still deferred once read", when, p.Path)
+			}
+		}
+	}
+	for _, p := range snap.Posts() {
+		if got, wantDeferred := p.Deferred(), p.ID != "P00"; got != wantDeferred {
+			t.Errorf("after the start-up scan %s is deferred: %v, want %v", p.Path, got, wantDeferred)
+		}
+	}
+	// Half the bodies are read now, half after the files have changed.
+	for _, p := range snap.Posts()[:n/2] {
+		if body, err := p.HTML(); err != nil || body != want(p.Path) {
+			t.Errorf("%s's body: %q, %v; want %q", p.Path, body, err, want(p.Path))
 		}
 	}
 
-	post := filepath.Join(dir, "p07.md")
-	writeAtomic(t, post, postFile("P07", "edited"))
-	snap := h.waitFor("the edit", func(s *feed.Snapshot) bool { return titles(s)["P07"] == "edited" })
+	// An edit is read and kept as the start-up scan's posts are.
+	edited := postFile("P03", "edited")
+	edited = strings.Replace(edited, "---\nBody", "description: Summary.\n---\nBody", 1) + "\n*Edited* text.\n"
+	writeAtomic(t, filepath.Join(dir, "p03.md"), edited)
+	text["p03.md"] = edited
+	h.waitFor("the edit", func(s *feed.Snapshot) bool { return titles(s)["P03"] == "edited" })
+
+	// Saved broken: the last good version stays, with its body, whether
+	// that body was read before (P01), not yet (P10), or is an edit's (P03).
 	bad := h.w.Stats().Bad
-	write(t, post, "---\ncode: P07\ntitle: [broken\n---\n")
-	h.waitStats("the broken save to be read", func(s watcher.Stats) bool { return s.Bad > bad })
+	for _, rel := range []string{"p01.md", "p10.md", "p03.md"} {
+		write(t, filepath.Join(dir, rel), "---\ncode: BROKEN\ntitle: [broken\n---\nBroken body.\n")
+	}
+	h.waitStats("the broken saves to be read", func(s watcher.Stats) bool { return s.Bad >= bad+3 })
+	snap = h.set.Current()
+	if got := titles(snap); got["P01"] != "title 1" || got["P10"] != "title 10" || got["P03"] != "edited" || snap.Len() != n {
+		t.Fatalf("after broken saves the feeds hold %s, want every last good version", describe(snap))
+	}
+	check("after broken saves", snap, "P01", "P10", "P03")
+
+	// Once the watcher is stopped, no file is ever read again for a body,
+	// even for the bodies read for the first time now: rewrite some files,
+	// delete the rest.
+	snap = h.set.Current()
+	h.stop()
+	unread := 0
 	for _, p := range snap.Posts() {
-		if p.ID == "P07" {
-			if p.StoredBody().Deferred() {
-				t.Error("a post read after the start is deferred")
-			}
-			if body, err := p.HTML(); body != "<p>Body of edited.</p>" || err != nil {
-				t.Errorf("the last good version's body after a broken save: %q, %v", body, err)
-			}
+		if p.Deferred() {
+			unread++
 		}
 	}
-	if titles(h.set.Current())["P07"] != "edited" {
-		t.Error("the last good version is gone")
+	if unread < n/3 {
+		t.Fatalf("only %d bodies are left unread: the test no longer shows where they are read from", unread)
+	}
+	for i := range n {
+		path := filepath.Join(dir, fmt.Sprintf("p%02d.md", i))
+		if i%2 == 0 {
+			write(t, path, postFile("OTHER", "other")+"Another body.\n")
+		} else {
+			must(t, os.Remove(path))
+		}
+	}
+	check("after the files changed on disk", snap)
+	if h.set.Current() != snap {
+		t.Error("a snapshot was published after the watcher stopped")
 	}
 }
 

@@ -1,6 +1,7 @@
-// Package websub tells WebSub hubs when feeds change: after each new
-// snapshot of a feed.Set, a publish ping (hub.mode=publish, hub.url=the
-// feed's URL) for every feed that changed, to every hub.
+// Package websub tells WebSub hubs when feeds change: after each change
+// of a feed.Set, a publish ping (hub.mode=publish, hub.url=the feed's URL)
+// for every feed that changed, to every hub. It follows the set's changes;
+// what a feed holds and where it is are feed's and render's.
 package websub
 
 import (
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/render"
 )
 
 // Options configure a Publisher. Zero values give the defaults.
@@ -40,14 +42,12 @@ type Stats struct {
 // per hub and URL while one is pending.
 type Publisher struct {
 	opt  Options
-	site *feed.Site
-	set  *feed.Set
+	site *render.Site
 	log  *slog.Logger
 
-	// The snapshot the publisher started from, taken in New so that no
+	// The change the publisher follows from, taken in New so that no
 	// change applied after New is missed.
-	start   *feed.Snapshot
-	changed <-chan struct{}
+	from *feed.Change
 
 	mu      sync.Mutex
 	queue   []ping
@@ -60,7 +60,7 @@ type Publisher struct {
 type ping struct{ hub, topic string }
 
 // New returns a publisher for the feeds of set, described by site.
-func New(set *feed.Set, site *feed.Site, opt Options) *Publisher {
+func New(set *feed.Set, site *render.Site, opt Options) *Publisher {
 	if opt.Client == nil {
 		opt.Client = &http.Client{Timeout: 10 * time.Second}
 	}
@@ -76,9 +76,7 @@ func New(set *feed.Set, site *feed.Site, opt Options) *Publisher {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	p := &Publisher{opt: opt, site: site, set: set, log: opt.Logger, pending: map[ping]int{}, wake: make(chan struct{}, 1)}
-	p.start, p.changed = set.Changed()
-	return p
+	return &Publisher{opt: opt, site: site, log: opt.Logger, from: set.Latest(), pending: map[ping]int{}, wake: make(chan struct{}, 1)}
 }
 
 // Stats returns the ping counters.
@@ -87,42 +85,38 @@ func (p *Publisher) Stats() Stats {
 }
 
 // Run follows the set until ctx ends, pinging for each change applied
-// after New (subscribers learn of the start-up state by subscribing).
+// after New but the first snapshot (subscribers learn of the start-up
+// state by subscribing).
 func (p *Publisher) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for range p.opt.Workers {
 		wg.Go(func() { p.work(ctx, &wg) })
 	}
-	prev, changed := p.start, p.changed
-	for {
+	for c := p.from; ; {
 		select {
 		case <-ctx.Done():
 			return
-		case <-changed:
+		case <-c.Done():
 		}
-		var snap *feed.Snapshot
-		snap, changed = p.set.Changed()
-		if prev != nil && snap != nil {
-			p.enqueue(ChangedURLs(p.site, prev, snap))
+		c = c.Next()
+		if !c.First {
+			p.enqueue(ChangedURLs(p.site, c))
 		}
-		if snap != nil {
-			p.seen.Store(snap.Version)
-		}
-		prev = snap
+		p.seen.Store(c.Snapshot.Version)
 	}
 }
 
-// ChangedURLs are the URLs of the feeds whose content differs between two
-// snapshots (each format's first page); feeds that vanished are left out.
-func ChangedURLs(site *feed.Site, prev, next *feed.Snapshot) []string {
+// ChangedURLs are the URLs of the feeds whose content a change made
+// different (each format's first page); feeds that vanished are left out.
+func ChangedURLs(site *render.Site, c *feed.Change) []string {
 	var urls []string
-	for _, v := range next.Views() {
-		if old, ok := prev.View(v.Key); ok && old == v {
-			continue // shared between the snapshots: unchanged
+	for _, k := range c.Views {
+		if _, ok := c.Snapshot.View(k); !ok {
+			continue
 		}
-		for _, f := range feed.Formats {
-			urls = append(urls, site.BaseURL+v.Key.Path(f))
+		for _, f := range render.Formats {
+			urls = append(urls, site.URL(k, f))
 		}
 	}
 	return urls

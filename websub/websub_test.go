@@ -2,17 +2,18 @@ package websub_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/feedtest"
+	"github.com/feedd/feedd/feed/render"
 	"github.com/feedd/feedd/websub"
 )
 
@@ -64,19 +65,36 @@ func post(t *testing.T, path, front string) *feed.Post {
 	return p
 }
 
-// setup runs a publisher for a set holding a sport post in English and a
-// world post in Khmer.
-func setup(t *testing.T, h *hub, opt websub.Options) (*feed.Set, *websub.Publisher, *feed.Site) {
+// The set's posts: a sport post in English by Ann Writer, and a world post
+// in Khmer with no author.
+const (
+	sport = "code: S\ntitle: s\ndate: 2024-01-01\ncategory: Sport\nlanguage: en\nauthor: Ann Writer"
+	world = "code: W\ntitle: w\ndate: 2024-01-02\ncategory: World\nlanguage: km"
+)
+
+// sportEdit is the sport post with another title.
+func sportEdit(title string) string {
+	return strings.Replace(sport, "title: s\n", "title: "+title+"\n", 1)
+}
+
+func testSite(hubs ...string) *render.Site {
+	return &render.Site{Title: "T", BaseURL: "https://feeds.example.com", Limit: 50, Hubs: hubs}
+}
+
+// setup runs a publisher for a set holding the sport and the world posts.
+func setup(t *testing.T, h *hub, opt websub.Options) (*feed.Set, *websub.Publisher, *render.Site) {
+	set := feedtest.NewSet()
+	set.Apply([]*feed.Post{post(t, "s.md", sport), post(t, "w.md", world)}, nil)
+	p, site := start(t, h, set, opt)
+	return set, p, site
+}
+
+// start runs a publisher for set, pinging h.
+func start(t *testing.T, h *hub, set *feed.Set, opt websub.Options) (*websub.Publisher, *render.Site) {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	site := &feed.Site{Title: "T", BaseURL: "https://feeds.example.com", Limit: 50, MaxLimit: 500, Hubs: []string{srv.URL + "/hub"}}
-	set := feed.NewSet(feed.SetOptions{Logger: quiet})
-	set.Apply([]*feed.Post{
-		post(t, "s.md", "code: S\ntitle: s\ndate: 2024-01-01\ncategory: Sport\nlanguage: en"),
-		post(t, "w.md", "code: W\ntitle: w\ndate: 2024-01-02\ncategory: World\nlanguage: km"),
-	}, nil)
-	opt.Hubs, opt.Logger = site.Hubs, quiet
+	site := testSite(srv.URL + "/hub")
+	opt.Hubs, opt.Logger = site.Hubs, feedtest.Quiet
 	p := websub.New(set, site, opt)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -92,7 +110,7 @@ func setup(t *testing.T, h *hub, opt websub.Options) (*feed.Set, *websub.Publish
 		cancel()
 		<-done
 	})
-	return set, p, site
+	return p, site
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {
@@ -117,14 +135,69 @@ func urlsOf(base string, paths ...string) []string {
 	return out
 }
 
+// sportFeeds are the feeds of the sport post.
+var sportFeeds = []string{"/", "/category/sport/", "/language/en/", "/language/en/category/sport/",
+	"/author/ann-writer/", "/language/en/author/ann-writer/"}
+
+// TestChangedURLs: the URLs of a change are those of the feeds whose posts
+// changed, in every format; a feed the change emptied is left out.
+func TestChangedURLs(t *testing.T) {
+	base := "https://feeds.example.com"
+	site := testSite()
+	set := feedtest.NewSet()
+	c := set.Latest()
+	next := func(upserts []*feed.Post, removes ...string) *feed.Change {
+		t.Helper()
+		set.Apply(upserts, removes)
+		select {
+		case <-c.Done():
+			c = c.Next()
+			return c
+		default:
+			t.Fatal("Apply published no change")
+			return nil
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		do   func() *feed.Change
+		want []string
+	}{
+		{"the first snapshot", func() *feed.Change {
+			return next([]*feed.Post{post(t, "s.md", sport), post(t, "w.md", world)})
+		}, urlsOf(base, append(sportFeeds, "/category/world/", "/language/km/", "/language/km/category/world/")...)},
+		{"an edit of the sport post", func() *feed.Change {
+			return next([]*feed.Post{post(t, "s.md", sportEdit("edited"))})
+		}, urlsOf(base, sportFeeds...)},
+		{"the sport post moved to another category", func() *feed.Change {
+			return next([]*feed.Post{post(t, "s.md", strings.Replace(sportEdit("moved"), "Sport", "World", 1))})
+		}, urlsOf(base, "/", "/category/world/", "/language/en/", "/language/en/category/world/",
+			"/author/ann-writer/", "/language/en/author/ann-writer/")}, // not sport's: they are gone
+		{"the world post removed", func() *feed.Change {
+			return next(nil, "w.md")
+		}, urlsOf(base, "/", "/category/world/")}, // km's feeds are gone
+		{"nothing changed", func() *feed.Change {
+			return next(nil, "nothing.md")
+		}, nil},
+	} {
+		change := tc.do()
+		got := websub.ChangedURLs(site, change)
+		slices.Sort(got)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: %q\nwant %q", tc.name, got, tc.want)
+		}
+	}
+}
+
 // TestPingsForChangedFeeds: an edit in one category pings exactly the feeds
-// it changed: everything, the category, the language and the pair.
+// it changed: everything, the category, the language, the pair and the
+// post's author's; a feed that vanished is not pinged.
 func TestPingsForChangedFeeds(t *testing.T) {
 	h := &hub{}
 	set, p, _ := setup(t, h, websub.Options{})
-	set.Apply([]*feed.Post{post(t, "s.md", "code: S\ntitle: s edited\ndate: 2024-01-01\ncategory: Sport\nlanguage: en")}, nil)
-	want := urlsOf("https://feeds.example.com", "/", "/category/sport/", "/language/en/", "/language/en/category/sport/")
-	waitFor(t, "12 pings", func() bool { return p.Stats().Sent == uint64(len(want)) })
+	set.Apply([]*feed.Post{post(t, "s.md", sportEdit("s edited"))}, nil)
+	want := urlsOf("https://feeds.example.com", sportFeeds...)
+	waitFor(t, "the pings", func() bool { return p.Stats().Sent == uint64(len(want)) })
 	got := h.got()
 	slices.Sort(got)
 	if !slices.Equal(got, want) {
@@ -137,8 +210,28 @@ func TestPingsForChangedFeeds(t *testing.T) {
 	if got := h.got()[len(want):]; !slices.Equal(slices.Sorted(slices.Values(got)), want2) {
 		t.Errorf("after removing the only world post: %q, want %q (vanished feeds are not pinged)", got, want2)
 	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	if len(h.bad) > 0 {
 		t.Errorf("malformed pings: %q", h.bad)
+	}
+}
+
+// TestNoPingsForTheFirstSnapshot: the set's first snapshot (feedd starting)
+// pings nothing: it is new to this process, not to the world; the next
+// change pings as usual.
+func TestNoPingsForTheFirstSnapshot(t *testing.T) {
+	h := &hub{}
+	set := feedtest.NewSet()
+	p, _ := start(t, h, set, websub.Options{})
+	set.Apply([]*feed.Post{post(t, "s.md", sport), post(t, "w.md", world)}, nil)
+	first := set.Current().Version
+	waitFor(t, "the publisher to see the first snapshot", func() bool { return p.Stats().Seen == first })
+	set.Apply([]*feed.Post{post(t, "s.md", sportEdit("edited"))}, nil)
+	want := urlsOf("https://feeds.example.com", sportFeeds...)
+	waitFor(t, "the edit's pings", func() bool { return p.Stats().Sent == uint64(len(want)) })
+	if got := slices.Sorted(slices.Values(h.got())); !slices.Equal(got, want) {
+		t.Errorf("pinged %q\nwant %q: the edit's feeds only, nothing for the first snapshot", got, want)
 	}
 }
 
@@ -148,8 +241,9 @@ func TestPingRetries(t *testing.T) {
 	topic := "https://feeds.example.com/category/sport/rss.xml"
 	h := &hub{fail: map[string]int{topic: 2}}
 	set, p, _ := setup(t, h, websub.Options{Backoff: 10 * time.Millisecond})
-	set.Apply([]*feed.Post{post(t, "s.md", "code: S\ntitle: again\ndate: 2024-01-01\ncategory: Sport\nlanguage: en")}, nil)
-	waitFor(t, "every ping accepted", func() bool { return p.Stats().Sent == 12 })
+	set.Apply([]*feed.Post{post(t, "s.md", sportEdit("again"))}, nil)
+	want := len(sportFeeds) * len(render.Formats)
+	waitFor(t, "every ping accepted", func() bool { return p.Stats().Sent == uint64(want) })
 	n := 0
 	for _, u := range h.got() {
 		if u == topic {
@@ -169,7 +263,7 @@ func TestPingsDeduplicated(t *testing.T) {
 	set, p, _ := setup(t, h, websub.Options{})
 	for i := range 5 {
 		start := time.Now()
-		set.Apply([]*feed.Post{post(t, "s.md", "code: S\ntitle: edit "+string(rune('a'+i))+"\ndate: 2024-01-01\ncategory: Sport\nlanguage: en")}, nil)
+		set.Apply([]*feed.Post{post(t, "s.md", sportEdit("edit "+string(rune('a'+i))))}, nil)
 		if d := time.Since(start); d > 5*time.Second {
 			t.Fatalf("Apply waited %v for the hub", d)
 		}
@@ -179,10 +273,11 @@ func TestPingsDeduplicated(t *testing.T) {
 	last := set.Current().Version
 	waitFor(t, "the publisher to see the last edit", func() bool { return p.Stats().Seen == last })
 	close(h.release)
-	waitFor(t, "the pings", func() bool { return p.Stats().Sent >= 12 })
+	edits := uint64(len(sportFeeds) * len(render.Formats))
+	waitFor(t, "the pings", func() bool { return p.Stats().Sent >= edits })
 	// Let any duplicate show itself: one more change, and wait for its pings.
 	set.Apply(nil, []string{"w.md"})
-	waitFor(t, "the last change's pings", func() bool { return p.Stats().Sent >= 15 })
+	waitFor(t, "the last change's pings", func() bool { return p.Stats().Sent >= edits+3 })
 	counts := map[string]int{}
 	for _, u := range h.got() {
 		counts[u]++
@@ -196,7 +291,7 @@ func TestPingsDeduplicated(t *testing.T) {
 			t.Errorf("%s pinged %d times, want %d", u, n, want)
 		}
 	}
-	if st := p.Stats(); st.Sent != 15 {
-		t.Errorf("sent %d pings, want 15", st.Sent)
+	if st := p.Stats(); st.Sent != edits+3 {
+		t.Errorf("sent %d pings, want %d", st.Sent, edits+3)
 	}
 }

@@ -1,6 +1,8 @@
-// Command baseline is the floor for any Go server in feedd's load test: it
-// serves one precomputed document (and its precomputed gzip) with a strong
-// ETag and answers If-None-Match with 304, and nothing else.
+// Command baseline is the floor of feedd's stack in the load test: the
+// same routes on gorilla/mux (one per kind of feed), the same http.Server
+// timeouts and header limit as `feedd serve`, and nothing else: it serves
+// one precomputed document and its precomputed gzip at every feed URL,
+// with a strong ETag, and answers If-None-Match with 304.
 //
 //	go run ./bench/baseline -file rss.xml -addr 127.0.0.1:18101
 package main
@@ -12,10 +14,16 @@ import (
 	"encoding/hex"
 	"flag"
 	"log"
+	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/server"
+	"github.com/gorilla/mux"
 )
 
 func main() {
@@ -29,13 +37,13 @@ func main() {
 	}
 	var gz bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
-	zw.Write(body)
-	zw.Close()
+	_, _ = zw.Write(body)
+	_ = zw.Close()
 	sum := sha256.Sum256(body)
 	tag := `"` + hex.EncodeToString(sum[:16]) + `"`
 	gzTag := strings.TrimSuffix(tag, `"`) + `-gzip"`
 	bodyLen, gzLen := strconv.Itoa(len(body)), strconv.Itoa(gz.Len())
-	log.Fatal(http.ListenAndServe(*addr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	serve := func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Type", *ctype)
 		h.Set("Vary", "Accept-Encoding")
@@ -48,11 +56,21 @@ func main() {
 			h.Set("ETag", gzTag)
 			h.Set("Content-Encoding", "gzip")
 			h.Set("Content-Length", gzLen)
-			w.Write(gz.Bytes())
+			_, _ = w.Write(gz.Bytes())
 			return
 		}
 		h.Set("ETag", tag)
 		h.Set("Content-Length", bodyLen)
-		w.Write(body)
-	})))
+		_, _ = w.Write(body)
+	}
+	r := mux.NewRouter()
+	for _, k := range feed.Kinds {
+		r.HandleFunc(server.Route(k), serve).Methods(http.MethodGet, http.MethodHead).Name(k.Name)
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := server.NewHTTPServer(r, server.DefaultTimeouts, slog.Default())
+	log.Fatal(srv.Serve(ln))
 }

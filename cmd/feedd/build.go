@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/render"
+	"github.com/feedd/feedd/server"
 	"github.com/feedd/feedd/watcher"
 )
 
@@ -44,7 +46,11 @@ func (d staticDoc) file(out string) string {
 // and left out, as serve does).
 func build(cfg *Config, out string, stderr io.Writer) int {
 	start := time.Now()
-	res, err := watcher.Scan(cfg.Posts, cfg.Parse)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	store, closeStore := openBodyStore(cfg, quiet)
+	defer closeStore()
+	set := feed.NewSet(feed.SetOptions{Logger: quiet, Bodies: store})
+	res, err := watcher.Scan(cfg.Posts, cfg.Parse, set.Prepare)
 	if err != nil {
 		fmt.Fprintf(stderr, "feedd build: %s: %v\n", cfg.Posts, err)
 		return 1
@@ -52,27 +58,42 @@ func build(cfg *Config, out string, stderr io.Writer) int {
 	for _, err := range res.Problems {
 		fmt.Fprintf(stderr, "feedd build: bad post left out: %v\n", err)
 	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	set := feed.NewSet(feed.SetOptions{Logger: quiet})
 	snap := set.Apply(res.Posts, nil)
-	handler := feed.NewHandler(&cfg.Site, set, quiet)
+	handler := server.New(server.Options{Site: &cfg.Site, Set: set, Logger: quiet, MaxLimit: cfg.MaxLimit, MaxAge: cfg.MaxAge, CacheBytes: cfg.CacheBytes})
+	docs := staticDocs(&cfg.Site, snap)
+	n, bytes, err := writeAll(handler, docs, out, newProgress(stderr, len(docs)))
+	if err != nil {
+		fmt.Fprintf(stderr, "feedd build: %v\n", err)
+		return 1
+	}
+	if isTerminal(stderr) {
+		fmt.Fprintf(stderr, "feedd build: %d documents (%d files, %.1f MB) from %d posts in %s to %s\n",
+			n, 3*n, float64(bytes)/1e6, len(res.Posts), time.Since(start).Round(time.Millisecond), out)
+	}
+	return 0
+}
 
+// staticDocs lists every document serve gives at the default page size:
+// the index, the OPML list, and every page of every feed in every format.
+func staticDocs(site *render.Site, snap *feed.Snapshot) []staticDoc {
 	docs := []staticDoc{{path: "/"}, {path: "/opml.xml"}}
 	for _, v := range snap.Views() {
-		for _, f := range feed.Formats {
-			for page := 1; page <= v.Pages(cfg.Site.Limit); page++ {
-				doc, ok := cfg.Site.NewDocument(snap, v, f, page, cfg.Site.Limit)
-				if !ok {
-					continue
+		for _, f := range render.Formats {
+			for page := 1; page <= v.Pages(site.Limit); page++ {
+				if doc, ok := site.Document(snap, v, f, page, site.Limit); ok {
+					p, q := doc.Canonical()
+					docs = append(docs, staticDoc{path: p, query: q})
 				}
-				p, q := doc.CanonicalParts()
-				docs = append(docs, staticDoc{path: p, query: q})
 			}
 		}
 	}
+	return docs
+}
 
-	// On every core: compressing is most of the work.
-	progress := newProgress(stderr, len(docs))
+// writeAll writes every document in every coding, on every core:
+// compressing is most of the work. It returns how many documents it wrote
+// and their bytes.
+func writeAll(handler http.Handler, docs []staticDoc, out string, progress *progress) (int, int64, error) {
 	next := make(chan staticDoc)
 	type result struct {
 		n   int64
@@ -116,15 +137,7 @@ func build(cfg *Config, out string, stderr io.Writer) int {
 		progress.show(done)
 	}
 	progress.done()
-	if firstErr != nil {
-		fmt.Fprintf(stderr, "feedd build: %v\n", firstErr)
-		return 1
-	}
-	if progress.on {
-		fmt.Fprintf(stderr, "feedd build: %d documents (%d files, %.1f MB) from %d posts in %s to %s\n",
-			len(docs), 3*len(docs), float64(bytes)/1e6, len(res.Posts), time.Since(start).Round(time.Millisecond), out)
-	}
-	return 0
+	return done, bytes, firstErr
 }
 
 // writeDoc asks the handler for one document in one coding, as a client
@@ -193,14 +206,4 @@ func (p *progress) done() {
 	if p.on {
 		fmt.Fprint(p.w, "\n")
 	}
-}
-
-// isTerminal says whether w is a character device (a terminal).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

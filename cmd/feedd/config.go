@@ -1,23 +1,23 @@
 package main
 
 import (
-	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/render"
 	"gopkg.in/yaml.v3"
 )
 
-// fileConfig is the config file of SPEC section 3; every key is optional.
+// fileConfig is the config file; every key is optional. feedd.example.yaml
+// shows and explains each.
 type fileConfig struct {
 	Site struct {
 		Title       string `yaml:"title"`
@@ -54,7 +54,7 @@ type duration struct{ time.Duration }
 
 func (d *duration) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("line %d: want a duration such as 300s or 5m", n.Line)
+		return errors.New("want a duration such as 300s or 5m")
 	}
 	if secs, err := strconv.Atoi(n.Value); err == nil {
 		d.Duration = time.Duration(secs) * time.Second
@@ -62,36 +62,31 @@ func (d *duration) UnmarshalYAML(n *yaml.Node) error {
 	}
 	v, err := time.ParseDuration(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: want a duration such as 300s or 5m, not %q", n.Line, n.Value)
+		return fmt.Errorf("want a duration such as 300s or 5m, not %q", n.Value)
 	}
 	d.Duration = v
 	return nil
 }
 
-// Config is everything serve and check need, after defaults, the config
-// file, the environment and the flags.
+// Config is everything serve, check and build need, after the defaults,
+// the config file, the environment and the flags.
 type Config struct {
-	Posts    string
-	Addr     string
-	Site     feed.Site
-	Parse    feed.ParseOptions
-	Debounce time.Duration
-	Rescan   time.Duration
-	Poll     bool
+	Posts string
+	Addr  string
+	Site  render.Site
+	Parse feed.ParseOptions
+	// What the server needs beyond the site (feed.max_limit, max_age,
+	// cache_mb).
+	MaxLimit   int
+	MaxAge     time.Duration
+	CacheBytes int64
+	// The watcher's settings (watch).
+	Debounce, Rescan, PollInterval time.Duration
+	Poll                           bool
 	// BodyDir is where rendered bodies are kept out of memory ("" for the
 	// system's temporary directory, "memory" to keep them in memory).
 	BodyDir string
-	// PollInterval is how often the posts are rescanned in polling mode.
-	PollInterval time.Duration
-}
-
-// usageError is a bad flag, variable or config value: exit code 2.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-func usagef(format string, args ...any) error {
-	return &usageError{msg: fmt.Sprintf(format, args...)}
+	Pprof   string // where Go's profiles are served; "" for nowhere
 }
 
 // defaultAddr is where serve listens, and healthcheck asks, by default.
@@ -103,6 +98,7 @@ type settings struct {
 	posts, addr, baseURL, config string
 	logFormat, logLevel          string
 	pprof                        string
+	out                          string
 }
 
 // fromEnv fills what the flags left empty from FEEDD_* variables.
@@ -118,176 +114,209 @@ func (s *settings) fromEnv(getenv func(string) string) {
 	}
 }
 
+// configFile is the config file as read, with where each key is, for
+// errors that name the key and its line.
+type configFile struct {
+	fileConfig
+	name  string
+	lines map[string]int
+}
+
+// errorAt is an error about key, at its line.
+func (f *configFile) errorAt(key, format string, args ...any) error {
+	return configErrorAt(f.name, f.lines, key, format, args...)
+}
+
 // loadConfig builds the configuration: defaults, then the config file, then
-// the settings from the environment and flags.
+// the settings from the environment and flags. Every error is a bad
+// invocation (exit code 2).
 func loadConfig(s settings) (*Config, error) {
-	var fc fileConfig
-	var root yaml.Node
+	f := &configFile{name: s.config}
 	if s.config != "" {
 		data, err := os.ReadFile(s.config)
 		if err != nil {
-			return nil, usagef("config: %v", err)
+			return nil, fmt.Errorf("config: %v", err)
 		}
-		if err := decodeStrict(s.config, data, &fc); err != nil {
-			return nil, usagef("config %v", err)
-		}
-		_ = yaml.Unmarshal(data, &root)
-	}
-	where := func(keys ...string) string {
-		if l := lineOf(&root, keys...); l > 0 {
-			return fmt.Sprintf("config %s:%d: %s", s.config, l, strings.Join(keys, "."))
-		}
-		return "config " + s.config + ": " + strings.Join(keys, ".")
-	}
-
-	c := &Config{Posts: "./posts", Addr: defaultAddr, Debounce: 200 * time.Millisecond, Rescan: 5 * time.Minute, Poll: fc.Watch.Poll, PollInterval: time.Second}
-	if s.posts != "" {
-		c.Posts = s.posts
-	}
-	if s.addr != "" {
-		c.Addr = s.addr
-	}
-	_, port, err := net.SplitHostPort(c.Addr)
-	if err != nil {
-		return nil, usagef("addr %q: want HOST:PORT or :PORT", c.Addr)
-	}
-
-	site := &c.Site
-	site.Title = orDefault(fc.Site.Title, "feedd")
-	site.Description = fc.Site.Description
-	site.Author = fc.Site.Author
-	site.Limit, site.MaxLimit, site.MaxAge = 50, 500, 300*time.Second
-
-	base := "http://localhost:" + port
-	baseFrom := "default"
-	if fc.Site.BaseURL != "" {
-		base, baseFrom = fc.Site.BaseURL, where("site", "base_url")
-	}
-	if s.baseURL != "" {
-		base, baseFrom = s.baseURL, "base URL"
-	}
-	u, err := absoluteHTTP(base)
-	if err != nil {
-		return nil, usagef("%s: %v", baseFrom, err)
-	}
-	site.BaseURL = strings.TrimSuffix(u.String(), "/")
-	c.Parse.BaseURL, _ = url.Parse(site.BaseURL)
-
-	site.Link = site.BaseURL
-	if fc.Site.Link != "" {
-		if _, err := absoluteHTTP(fc.Site.Link); err != nil {
-			return nil, usagef("%s: %v", where("site", "link"), err)
-		}
-		site.Link = fc.Site.Link
-	}
-	if fc.Site.Icon != "" {
-		if _, err := absoluteHTTP(fc.Site.Icon); err != nil {
-			return nil, usagef("%s: %v", where("site", "icon"), err)
-		}
-		site.Icon = fc.Site.Icon
-	}
-	site.Language = "en"
-	if fc.Site.Language != "" {
-		if site.Language, err = feed.CanonicalLanguage(fc.Site.Language); err != nil {
-			return nil, usagef("%s: %v", where("site", "language"), err)
+		if f.lines, err = decodeConfig(s.config, data, &f.fileConfig); err != nil {
+			return nil, err
 		}
 	}
-	c.Parse.Language = site.Language
-	c.Parse.Location = time.UTC
-	if fc.Site.Timezone != "" {
-		if c.Parse.Location, err = time.LoadLocation(fc.Site.Timezone); err != nil {
-			return nil, usagef("%s: unknown time zone %q", where("site", "timezone"), fc.Site.Timezone)
+	c := &Config{Posts: cmp.Or(s.posts, "./posts"), Addr: cmp.Or(s.addr, defaultAddr), Pprof: s.pprof}
+	for _, step := range []func(*Config, *configFile, settings) error{
+		(*Config).address, (*Config).site, (*Config).names, (*Config).pages, (*Config).watch, (*Config).postsDir,
+	} {
+		if err := step(c, f, s); err != nil {
+			return nil, err
 		}
-	}
-
-	site.CategoryNames = map[string]string{}
-	for k, v := range fc.Categories {
-		site.CategoryNames[feed.Slug(k)] = v
-	}
-	site.LanguageNames = map[string]string{}
-	for k, v := range fc.Languages {
-		tag, err := feed.CanonicalLanguage(k)
-		if err != nil {
-			return nil, usagef("%s: %v", where("languages", k), err)
-		}
-		site.LanguageNames[strings.ToLower(tag)] = v
-	}
-	if p := fc.Feed.Limit; p != nil {
-		if *p < 1 {
-			return nil, usagef("%s: must be at least 1, not %d", where("feed", "limit"), *p)
-		}
-		site.Limit = *p
-	}
-	if p := fc.Feed.MaxLimit; p != nil {
-		if *p < 1 {
-			return nil, usagef("%s: must be at least 1, not %d", where("feed", "max_limit"), *p)
-		}
-		site.MaxLimit = *p
-	}
-	if site.Limit > site.MaxLimit {
-		return nil, usagef("%s: %d is more than feed.max_limit (%d)", where("feed", "limit"), site.Limit, site.MaxLimit)
-	}
-	if p := fc.Feed.MaxAge; p != nil {
-		if p.Duration < 0 {
-			return nil, usagef("%s: must not be negative", where("feed", "max_age"))
-		}
-		site.MaxAge = p.Duration
-	}
-	if p := fc.Feed.CacheMB; p != nil {
-		if *p < 1 {
-			return nil, usagef("%s: must be at least 1, not %d", where("feed", "cache_mb"), *p)
-		}
-		site.CacheBytes = int64(*p) << 20
-	}
-	if p := fc.Feed.BodyDir; p != nil {
-		if *p == "" {
-			return nil, usagef("%s: must be a directory or \"memory\"", where("feed", "body_dir"))
-		}
-		c.BodyDir = *p
-	}
-	for i, h := range fc.WebSub.Hubs {
-		if _, err := absoluteHTTP(h); err != nil {
-			return nil, usagef("%s[%d]: %v", where("websub", "hubs"), i, err)
-		}
-	}
-	site.Hubs = fc.WebSub.Hubs
-	if p := fc.Watch.Debounce; p != nil {
-		if p.Duration < 0 {
-			return nil, usagef("%s: must not be negative", where("watch", "debounce"))
-		}
-		c.Debounce = p.Duration
-	}
-	if p := fc.Watch.Interval; p != nil {
-		if p.Duration <= 0 {
-			return nil, usagef("%s: must be more than 0", where("watch", "poll_interval"))
-		}
-		c.PollInterval = p.Duration
-	}
-	if p := fc.Watch.Rescan; p != nil {
-		if p.Duration < 0 {
-			return nil, usagef("%s: must not be negative", where("watch", "rescan"))
-		}
-		c.Rescan = p.Duration
-	}
-
-	info, err := os.Stat(c.Posts)
-	if err != nil {
-		return nil, usagef("posts directory %s: %v", c.Posts, errors.Unwrap(err))
-	}
-	if !info.IsDir() {
-		return nil, usagef("posts directory %s: not a directory", c.Posts)
 	}
 	return c, nil
 }
 
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
+// address checks the listen address, and makes the base URL from it
+// unless one is given.
+func (c *Config) address(f *configFile, s settings) error {
+	_, port, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return fmt.Errorf("addr %q: want HOST:PORT or :PORT", c.Addr)
 	}
-	return s
+	base, fromFile := "http://localhost:"+port, false
+	if f.Site.BaseURL != "" {
+		base, fromFile = f.Site.BaseURL, true
+	}
+	if s.baseURL != "" {
+		base, fromFile = s.baseURL, false
+	}
+	u, err := baseURL(base)
+	switch {
+	case err != nil && fromFile:
+		return f.errorAt("site.base_url", "%v", err)
+	case err != nil:
+		return fmt.Errorf("base URL: %v", err)
+	}
+	c.Site.BaseURL = strings.TrimSuffix(u.String(), "/")
+	c.Parse.BaseURL, _ = url.Parse(c.Site.BaseURL)
+	return nil
 }
 
-func absoluteHTTP(s string) (*url.URL, error) {
+// site reads the site's settings.
+func (c *Config) site(f *configFile, _ settings) error {
+	fs, site := &f.Site, &c.Site
+	site.Title = cmp.Or(fs.Title, "feedd")
+	site.Description, site.Author = fs.Description, fs.Author
+	site.Link = c.Site.BaseURL
+	for _, u := range []struct {
+		key, value string
+		dst        *string
+	}{{"site.link", fs.Link, &site.Link}, {"site.icon", fs.Icon, &site.Icon}} {
+		if u.value == "" {
+			continue
+		}
+		if _, err := baseURL(u.value); err != nil {
+			return f.errorAt(u.key, "%v", err)
+		}
+		*u.dst = u.value
+	}
+	site.Language = "en"
+	if fs.Language != "" {
+		tag, err := feed.CanonicalLanguage(fs.Language)
+		if err != nil {
+			return f.errorAt("site.language", "%v", err)
+		}
+		site.Language = tag
+	}
+	c.Parse.Language, c.Parse.Location = site.Language, time.UTC
+	if fs.Timezone != "" {
+		loc, err := time.LoadLocation(fs.Timezone)
+		if err != nil {
+			return f.errorAt("site.timezone", "unknown time zone %q", fs.Timezone)
+		}
+		c.Parse.Location = loc
+	}
+	return nil
+}
+
+// names reads the display names of categories and languages.
+func (c *Config) names(f *configFile, _ settings) error {
+	cats, langs := map[string]string{}, map[string]string{}
+	for k, v := range f.Categories {
+		cats[feed.Slug(k)] = v
+	}
+	for k, v := range f.Languages {
+		tag, err := feed.CanonicalLanguage(k)
+		if err != nil {
+			return f.errorAt("languages."+k, "%v", err)
+		}
+		langs[feed.LanguageKey(tag)] = v
+	}
+	c.Site.Names = map[*feed.Facet]map[string]string{feed.ByCategory: cats, feed.ByLanguage: langs}
+	return nil
+}
+
+// pages reads the feed section: page sizes, freshness, the cache, the
+// bodies, and the WebSub hubs.
+func (c *Config) pages(f *configFile, _ settings) error {
+	ff := &f.Feed
+	c.Site.Limit, c.MaxLimit, c.MaxAge = 50, 500, 300*time.Second
+	for _, n := range []struct {
+		key string
+		v   *int
+		dst *int
+	}{{"feed.limit", ff.Limit, &c.Site.Limit}, {"feed.max_limit", ff.MaxLimit, &c.MaxLimit}} {
+		if n.v != nil && *n.v < 1 {
+			return f.errorAt(n.key, "must be at least 1, not %d", *n.v)
+		}
+		if n.v != nil {
+			*n.dst = *n.v
+		}
+	}
+	if c.Site.Limit > c.MaxLimit {
+		return f.errorAt("feed.limit", "%d is more than feed.max_limit (%d)", c.Site.Limit, c.MaxLimit)
+	}
+	if p := ff.MaxAge; p != nil {
+		if p.Duration < 0 {
+			return f.errorAt("feed.max_age", "must not be negative")
+		}
+		c.MaxAge = p.Duration
+	}
+	c.Site.TTL = c.MaxAge
+	if p := ff.CacheMB; p != nil {
+		if *p < 1 {
+			return f.errorAt("feed.cache_mb", "must be at least 1, not %d", *p)
+		}
+		c.CacheBytes = int64(*p) << 20
+	}
+	if p := ff.BodyDir; p != nil {
+		if *p == "" {
+			return f.errorAt("feed.body_dir", "must be a directory or \"memory\"")
+		}
+		c.BodyDir = *p
+	}
+	for i, h := range f.WebSub.Hubs {
+		if _, err := baseURL(h); err != nil {
+			return f.errorAt(fmt.Sprintf("websub.hubs[%d]", i), "%v", err)
+		}
+	}
+	c.Site.Hubs = f.WebSub.Hubs
+	return nil
+}
+
+// watch reads the watcher's settings.
+func (c *Config) watch(f *configFile, _ settings) error {
+	w := &f.Watch
+	c.Debounce, c.Rescan, c.PollInterval, c.Poll = 200*time.Millisecond, 5*time.Minute, time.Second, w.Poll
+	for _, d := range []struct {
+		key  string
+		v    *duration
+		dst  *time.Duration
+		zero bool // 0 allowed
+	}{{"watch.debounce", w.Debounce, &c.Debounce, true}, {"watch.rescan", w.Rescan, &c.Rescan, true}, {"watch.poll_interval", w.Interval, &c.PollInterval, false}} {
+		switch {
+		case d.v == nil:
+		case d.v.Duration < 0:
+			return f.errorAt(d.key, "must not be negative")
+		case d.v.Duration == 0 && !d.zero:
+			return f.errorAt(d.key, "must be more than 0")
+		default:
+			*d.dst = d.v.Duration
+		}
+	}
+	return nil
+}
+
+// postsDir checks that the posts directory is there.
+func (c *Config) postsDir(*configFile, settings) error {
+	info, err := os.Stat(c.Posts)
+	if err != nil {
+		return fmt.Errorf("posts directory %s: %v", c.Posts, errors.Unwrap(err))
+	}
+	if !info.IsDir() {
+		return fmt.Errorf("posts directory %s: not a directory", c.Posts)
+	}
+	return nil
+}
+
+// baseURL checks an absolute http(s) URL without query or fragment.
+func baseURL(s string) (*url.URL, error) {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("%q is not an absolute http(s) URL", s)
@@ -296,108 +325,4 @@ func absoluteHTTP(s string) (*url.URL, error) {
 		return nil, fmt.Errorf("%q: a base URL has no query or fragment", s)
 	}
 	return u, nil
-}
-
-var unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type [^\n]*`)
-
-// decodeStrict decodes YAML refusing unknown keys, with errors that name
-// the line and the key.
-func decodeStrict(name string, data []byte, v any) error {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	err := dec.Decode(v)
-	if err == nil || errors.Is(err, io.EOF) {
-		return nil
-	}
-	var root yaml.Node
-	_ = yaml.Unmarshal(data, &root)
-	msg := err.Error()
-	msg = strings.TrimPrefix(msg, "yaml: unmarshal errors:\n  ")
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	msg = unknownField.ReplaceAllString(msg, `line $1: unknown key`)
-	msg = strings.NewReplacer("!!str", "text", "!!seq", "a list", "!!map", "a mapping", "!!int", "a number", "!!bool", "true or false").Replace(msg)
-	parts := strings.Split(msg, "\n  ")
-	for i, p := range parts {
-		m := lineMessage.FindStringSubmatch(p)
-		if m == nil {
-			parts[i] = name + ": " + p
-			continue
-		}
-		line, _ := strconv.Atoi(m[1])
-		if key := keyAt(&root, line, ""); key != "" {
-			parts[i] = fmt.Sprintf("%s:%d: %s: %s", name, line, key, m[2])
-		} else {
-			parts[i] = fmt.Sprintf("%s:%d: %s", name, line, m[2])
-		}
-	}
-	return errors.New(strings.Join(parts, "; "))
-}
-
-var lineMessage = regexp.MustCompile(`^line (\d+): (.*)$`)
-
-// keyAt is the dotted path of the deepest key (or list item) on a line of
-// a YAML document, or "".
-func keyAt(n *yaml.Node, line int, path string) string {
-	found := ""
-	switch n.Kind {
-	case yaml.DocumentNode:
-		for _, c := range n.Content {
-			if k := keyAt(c, line, path); k != "" {
-				found = k
-			}
-		}
-	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			p := n.Content[i].Value
-			if path != "" {
-				p = path + "." + p
-			}
-			if n.Content[i].Line == line {
-				found = p // the key's value, flow collections included, is the error
-				continue
-			}
-			if k := keyAt(n.Content[i+1], line, p); k != "" {
-				found = k
-			}
-		}
-	case yaml.SequenceNode:
-		for i, c := range n.Content {
-			p := fmt.Sprintf("%s[%d]", path, i)
-			if c.Line == line {
-				found = p // the item itself: a list or mapping in its place is the error
-				continue
-			}
-			if k := keyAt(c, line, p); k != "" {
-				found = k
-			}
-		}
-	}
-	return found
-}
-
-// lineOf finds the line of a key path in a YAML document, or 0.
-func lineOf(doc *yaml.Node, keys ...string) int {
-	n := doc
-	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		n = n.Content[0]
-	}
-	line := 0
-	for _, k := range keys {
-		if n.Kind != yaml.MappingNode {
-			return line
-		}
-		found := false
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == k {
-				line = n.Content[i].Line
-				n = n.Content[i+1]
-				found = true
-				break
-			}
-		}
-		if !found {
-			return line
-		}
-	}
-	return line
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -22,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedd/feedd/feed"
 	"github.com/mmcdole/gofeed"
 )
 
@@ -63,7 +65,7 @@ func TestBadInvocations(t *testing.T) {
 		{"ftp base URL from env", []string{"-posts", posts}, map[string]string{"FEEDD_BASE_URL": "ftp://x"}, "not an absolute http(s) URL"},
 		{"unreadable config", []string{"-posts", posts, "-config", filepath.Join(dir, "none.yaml")}, nil, "config: open"},
 		{"unknown config key", []string{"-posts", posts, "-config", cfg("k.yaml", "site:\n  title: x\n  colour: red\n")}, nil, `k.yaml:3: site.colour: unknown key`},
-		{"wrong type", []string{"-posts", posts, "-config", cfg("t.yaml", "feed:\n  limit: ten\n")}, nil, "t.yaml:2: feed.limit: cannot unmarshal text `ten` into int"},
+		{"wrong type", []string{"-posts", posts, "-config", cfg("t.yaml", "feed:\n  limit: ten\n")}, nil, `t.yaml:2: feed.limit: want a whole number, not "ten"`},
 		{"negative limit", []string{"-posts", posts, "-config", cfg("n.yaml", "feed:\n  limit: -5\n")}, nil, "n.yaml:2: feed.limit: must be at least 1, not -5"},
 		{"limit above max", []string{"-posts", posts, "-config", cfg("m.yaml", "feed:\n  limit: 80\n  max_limit: 60\n")}, nil, "feed.limit: 80 is more than feed.max_limit (60)"},
 		{"config base_url", []string{"-posts", posts, "-config", cfg("b.yaml", "site:\n  base_url: example.com\n")}, nil, `b.yaml:2: site.base_url: "example.com" is not an absolute http(s) URL`},
@@ -71,8 +73,12 @@ func TestBadInvocations(t *testing.T) {
 		{"config timezone", []string{"-posts", posts, "-config", cfg("z.yaml", "site:\n  timezone: Mars/Olympus\n")}, nil, `z.yaml:2: site.timezone: unknown time zone "Mars/Olympus"`},
 		{"config duration", []string{"-posts", posts, "-config", cfg("d.yaml", "feed:\n  max_age: soon\n")}, nil, `d.yaml:2: feed.max_age: want a duration such as 300s or 5m, not "soon"`},
 		{"unknown nested key", []string{"-posts", posts, "-config", cfg("u.yaml", "site:\n  title: x\nwatch:\n  debounce: 1s\n  pol: true\n")}, nil, `u.yaml:5: watch.pol: unknown key`},
-		{"hub of the wrong type", []string{"-posts", posts, "-config", cfg("w.yaml", "websub:\n  hubs:\n    - [a]\n")}, nil, `w.yaml:3: websub.hubs[0]: cannot unmarshal`},
-		{"config hub", []string{"-posts", posts, "-config", cfg("h.yaml", "websub:\n  hubs: [\"not a url\"]\n")}, nil, "websub.hubs[0]"},
+		{"hub of the wrong type", []string{"-posts", posts, "-config", cfg("w.yaml", "websub:\n  hubs:\n    - [a]\n")}, nil, `w.yaml:3: websub.hubs[0]: want text, not a list`},
+		{"bool of the wrong type", []string{"-posts", posts, "-config", cfg("p.yaml", "watch:\n  poll: maybe\n")}, nil, `p.yaml:2: watch.poll: want true or false, not "maybe"`},
+		{"fraction for a whole number", []string{"-posts", posts, "-config", cfg("f.yaml", "feed:\n  cache_mb: 1.5\n")}, nil, `f.yaml:2: feed.cache_mb: want a whole number, not "1.5"`},
+		{"key given twice", []string{"-posts", posts, "-config", cfg("2.yaml", "feed:\n  limit: 10\n  limit: 20\n")}, nil, `2.yaml:3: feed.limit: given twice (first on line 2)`},
+		{"YAML syntax", []string{"-posts", posts, "-config", cfg("s.yaml", "site:\n  title: a: b\n")}, nil, `s.yaml: line 2: mapping values are not allowed in this context`},
+		{"config hub", []string{"-posts", posts, "-config", cfg("h.yaml", "websub:\n  hubs: [\"not a url\"]\n")}, nil, `h.yaml:2: websub.hubs[0]: "not a url" is not an absolute http(s) URL`},
 		{"log format", []string{"-posts", posts, "-log-format", "xml"}, nil, `log format "xml": want text or json`},
 		{"log level from env", []string{"-posts", posts}, map[string]string{"FEEDD_LOG_LEVEL": "loud"}, `log level "loud": want debug, info, warn or error`},
 		{"build without -out", []string{"build", "-posts", posts}, nil, "feedd build: -out DIR is required"},
@@ -90,8 +96,16 @@ func TestBadInvocations(t *testing.T) {
 			if !strings.Contains(msg, tt.want) {
 				t.Errorf("stderr %q does not contain %q", msg, tt.want)
 			}
-			if first, _, _ := strings.Cut(msg, "\n"); !strings.Contains(first, tt.want) {
+			first, rest, _ := strings.Cut(msg, "\n")
+			if !strings.Contains(first, tt.want) {
 				t.Errorf("the reason should be on the first line: %q", msg)
+			}
+			// Only a mistake in the command line is followed by the usage.
+			if rest != "" && !strings.HasPrefix(rest, "usage:\n") {
+				t.Errorf("more than one line: %q", msg)
+			}
+			if strings.Contains(tt.want, ".yaml:") && !strings.HasPrefix(first, "feedd: config "+dir) {
+				t.Errorf("a config error should name the config file: %q", first)
 			}
 		})
 	}
@@ -106,21 +120,38 @@ func TestPrecedence(t *testing.T) {
   base_url: "https://config.example.com/"
   language: km
   timezone: Asia/Phnom_Penh
+categories:
+  Real Estate: "Property"
+languages:
+  zh_Hant: "Chinese"
 feed:
   limit: 20
+  max_limit: 100
   max_age: 60s
+  cache_mb: 16
+websub:
+  hubs: ["https://hub.example.com/"]
 watch:
   debounce: 50ms
   rescan: 0
+  poll: true
+  poll_interval: 3s
 `)
 	t.Run("defaults", func(t *testing.T) {
 		c, err := loadConfig(settings{posts: dir})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.Addr != ":8080" || c.Site.BaseURL != "http://localhost:8080" || c.Site.Limit != 50 || c.Site.MaxLimit != 500 ||
-			c.Site.MaxAge != 300*time.Second || c.Debounce != 200*time.Millisecond || c.Rescan != 5*time.Minute || c.Site.Language != "en" {
+		if c.Addr != ":8080" || c.Posts != dir || c.Site.BaseURL != "http://localhost:8080" || c.Site.Link != c.Site.BaseURL ||
+			c.Site.Title != "feedd" || c.Site.Limit != 50 || c.MaxLimit != 500 || c.MaxAge != 300*time.Second ||
+			c.Site.TTL != c.MaxAge || c.CacheBytes != 0 || len(c.Site.Hubs) != 0 ||
+			c.Debounce != 200*time.Millisecond || c.Rescan != 5*time.Minute || c.Poll || c.PollInterval != time.Second ||
+			c.Site.Language != "en" || c.Parse.Language != "en" || c.Parse.Location != time.UTC ||
+			c.Parse.BaseURL == nil || c.Parse.BaseURL.String() != c.Site.BaseURL {
 			t.Errorf("defaults: %+v", c)
+		}
+		if c, err := loadConfig(settings{}); err == nil || c != nil || !strings.Contains(err.Error(), "posts directory ./posts") {
+			t.Errorf("the default posts directory is ./posts: %v", err)
 		}
 		if c, _ := loadConfig(settings{posts: dir, addr: "127.0.0.1:9000"}); c.Site.BaseURL != "http://localhost:9000" {
 			t.Errorf("default base URL should follow the port of addr: %s", c.Site.BaseURL)
@@ -132,9 +163,17 @@ watch:
 			t.Fatal(err)
 		}
 		if c.Site.Title != "From config" || c.Site.BaseURL != "https://config.example.com" || c.Site.Language != "km" ||
-			c.Parse.Location.String() != "Asia/Phnom_Penh" || c.Site.Limit != 20 || c.Site.MaxAge != time.Minute ||
-			c.Debounce != 50*time.Millisecond || c.Rescan != 0 {
+			c.Parse.Language != "km" || c.Parse.Location.String() != "Asia/Phnom_Penh" ||
+			c.Site.Limit != 20 || c.MaxLimit != 100 || c.MaxAge != time.Minute || c.Site.TTL != time.Minute ||
+			c.CacheBytes != 16<<20 || !slices.Equal(c.Site.Hubs, []string{"https://hub.example.com/"}) ||
+			c.Debounce != 50*time.Millisecond || c.Rescan != 0 || !c.Poll || c.PollInterval != 3*time.Second {
 			t.Errorf("config values not applied: %+v", c)
+		}
+		if got := c.Site.Names[feed.ByCategory]["real-estate"]; got != "Property" {
+			t.Errorf("the display name of category Real Estate (slug real-estate): %q", got)
+		}
+		if got := c.Site.Names[feed.ByLanguage]["zh-hant"]; got != "Chinese" {
+			t.Errorf("the display name of language zh_Hant (key zh-hant): %q", got)
 		}
 	})
 	t.Run("env over config, flags over env", func(t *testing.T) {
@@ -157,6 +196,52 @@ watch:
 			t.Errorf("env should beat the config file: %s", c.Site.BaseURL)
 		}
 	})
+}
+
+// TestHelp: -h on every subcommand exits 0 and lists its flags, with
+// nothing on stderr; help lists the subcommands.
+func TestHelp(t *testing.T) {
+	for _, tt := range []struct {
+		args  []string
+		flags []string
+	}{
+		{[]string{"-h"}, []string{"-addr", "-base-url", "-config", "-log-format", "-log-level", "-posts", "-pprof"}},
+		{[]string{"serve", "-h"}, []string{"-addr", "-base-url", "-config", "-log-format", "-log-level", "-posts", "-pprof"}},
+		{[]string{"check", "-h"}, []string{"-config", "-posts"}},
+		{[]string{"build", "-h"}, []string{"-base-url", "-config", "-out", "-posts"}},
+		{[]string{"healthcheck", "-h"}, []string{"-addr"}},
+		{[]string{"version", "-h"}, nil},
+		{[]string{"help"}, []string{"serve", "check", "build", "healthcheck", "version"}},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), tt.args, env(nil), &stdout, &stderr)
+		if code != 0 || stderr.Len() > 0 || stdout.Len() == 0 {
+			t.Errorf("feedd %s: exit %d, stdout %q, stderr %q; want exit 0 and help on stdout", strings.Join(tt.args, " "), code, stdout.String(), stderr.String())
+			continue
+		}
+		for _, f := range tt.flags {
+			if !regexp.MustCompile(`(?m)(^|[\s\[])` + regexp.QuoteMeta(f) + `\b`).MatchString(stdout.String()) {
+				t.Errorf("feedd %s does not show %s:\n%s", strings.Join(tt.args, " "), f, stdout.String())
+			}
+		}
+	}
+}
+
+// TestCheckExampleConfig: feedd check accepts the repository's sample
+// config, feedd.example.yaml, with the sample posts.
+func TestCheckExampleConfig(t *testing.T) {
+	example := filepath.Join("..", "..", "feedd.example.yaml")
+	if _, err := os.Stat(example); errors.Is(err, fs.ErrNotExist) {
+		t.Skip("feedd.example.yaml not written yet")
+	}
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"check", "-config", example, "-posts", filepath.Join("..", "..", "posts")}, env(nil), &stdout, &stderr)
+	if code != 0 || stderr.Len() > 0 {
+		t.Fatalf("feedd check -config feedd.example.yaml: exit %d\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
+	}
+	if !regexp.MustCompile(`(?m)^\d+ posts, 0 bad, \d+ warnings$`).MatchString(stdout.String()) {
+		t.Errorf("check's summary: %s", stdout.String())
+	}
 }
 
 func TestVersion(t *testing.T) {
@@ -208,7 +293,13 @@ func feeddBinary(t *testing.T) string {
 			return
 		}
 		builtBin = filepath.Join(dir, "feedd")
-		if out, err := exec.Command("go", "build", "-o", builtBin, ".").CombinedOutput(); err != nil {
+		// Built as the test binary is (-race or not), it needs only
+		// linking: its packages are in the build cache already.
+		args := []string{"build", "-o", builtBin}
+		if raceEnabled {
+			args = append(args, "-race")
+		}
+		if out, err := exec.Command("go", append(args, ".")...).CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	})
@@ -228,10 +319,10 @@ func TestMain(m *testing.M) {
 
 // startFeedd runs the binary with args on 127.0.0.1, waits for /readyz,
 // and returns its base URL and the process (killed when the test ends).
-func startFeedd(t *testing.T, args ...string) (string, *exec.Cmd) {
+func startFeedd(t *testing.T, args ...string) (string, *feeddProcess) {
 	t.Helper()
-	cmd, stderr := runFeedd(t, append([]string{"serve", "-addr", "127.0.0.1:0"}, args...)...)
-	logs := bufio.NewScanner(stderr)
+	p := runFeedd(t, append([]string{"serve", "-addr", "127.0.0.1:0"}, args...)...)
+	logs := bufio.NewScanner(p.stderr)
 	var addr string
 	for addr == "" && logs.Scan() {
 		var line struct{ Msg, Addr string }
@@ -242,7 +333,7 @@ func startFeedd(t *testing.T, args ...string) (string, *exec.Cmd) {
 	if addr == "" {
 		t.Fatal("feedd did not log its address")
 	}
-	go io.Copy(io.Discard, stderr)
+	go io.Copy(io.Discard, p.stderr)
 	base := "http://" + addr
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -250,30 +341,89 @@ func startFeedd(t *testing.T, args ...string) (string, *exec.Cmd) {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return base, cmd
+				return base, p
 			}
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("feedd did not become ready")
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond) // polling /readyz; the deadline decides
 	}
 }
 
-// runFeedd starts the feedd binary with args, killed when the test ends,
-// and gives its standard error to read.
-func runFeedd(t *testing.T, args ...string) (*exec.Cmd, io.Reader) {
-	t.Helper()
+// feeddProcess is a running feedd binary.
+type feeddProcess struct {
+	cmd    *exec.Cmd
+	stderr io.Reader // its standard error, to read
+	// wait waits for the process to end (once: it may be called again).
+	wait func() error
+}
+
+// feeddCommand is the feedd binary with args, run as the tests run it: a
+// binary built with -race does not linger at its exit.
+func feeddCommand(t *testing.T, args ...string) *exec.Cmd {
 	cmd := exec.Command(feeddBinary(t), args...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
+	return cmd
+}
+
+// runFeedd starts the feedd binary with args, killed when the test ends.
+// Should the binary (built with -race when the tests are) report a data
+// race, the test fails with the report.
+func runFeedd(t *testing.T, args ...string) *feeddProcess {
+	t.Helper()
+	cmd := feeddCommand(t, args...)
+	pr, pw := io.Pipe()
+	races := &raceReports{}
+	cmd.Stderr = io.MultiWriter(races, pw)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill() })
-	return cmd, stderr
+	p := &feeddProcess{cmd: cmd, stderr: pr, wait: sync.OnceValue(cmd.Wait)}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		pr.Close() // nobody reads any more
+		p.wait()
+		pw.Close()
+		if r := races.report(); r != "" {
+			t.Errorf("feedd %s reported a data race:\n%s", args[0], r)
+		}
+	})
+	return p
+}
+
+// raceReports keeps what a process writes from its first data race report
+// on.
+type raceReports struct {
+	mu   sync.Mutex
+	tail []byte // the last bytes before a report, to find one split by writes
+	buf  bytes.Buffer
+}
+
+func (r *raceReports) Write(b []byte) (int, error) {
+	n := len(b)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	const marker = "WARNING: DATA RACE"
+	if r.buf.Len() == 0 {
+		joined := append(r.tail, b...)
+		i := bytes.Index(joined, []byte(marker))
+		if i < 0 {
+			r.tail = append(r.tail[:0], joined[max(0, len(joined)-len(marker)):]...)
+			return n, nil
+		}
+		b = joined[i:]
+	}
+	if r.buf.Len() < 1<<20 {
+		r.buf.Write(b)
+	}
+	return n, nil
+}
+
+func (r *raceReports) report() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.buf.String()
 }
 
 // copyPosts copies the sample posts into a temporary directory.
@@ -290,7 +440,7 @@ func copyPosts(t *testing.T) string {
 // reads its feeds over HTTP, then stops it with SIGTERM.
 func TestServeSamples(t *testing.T) {
 	posts := copyPosts(t)
-	base, cmd := startFeedd(t, "-posts", posts, "-base-url", "https://feeds.example.com")
+	base, proc := startFeedd(t, "-posts", posts, "-base-url", "https://feeds.example.com")
 	client := noRedirects
 	parse := func(path string) *gofeed.Feed {
 		t.Helper()
@@ -310,7 +460,7 @@ func TestServeSamples(t *testing.T) {
 	}
 	all := parse("/rss.xml")
 	for _, it := range all.Items {
-		// Bodies are rendered from the files after start, or from the store.
+		// Bodies are rendered from the body store, never from the files.
 		if it.GUID == "ART2411261158O4HJFJ" && !strings.Contains(it.Content, "Prime Minister Hun Manet meets") {
 			t.Errorf("the real post's content lacks its body: %.200q", it.Content)
 		}
@@ -361,11 +511,11 @@ func TestServeSamples(t *testing.T) {
 		}
 	}
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := proc.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	go func() { done <- proc.wait() }()
 	select {
 	case err := <-done:
 		if err != nil {
@@ -440,33 +590,6 @@ func TestReplicasIdentical(t *testing.T) {
 	}
 }
 
-// TestGCBudget: feedd leaves the collector alone when GOGC or GOMEMLIMIT is
-// set, and its memory limit always leaves room above the live heap (at
-// least 80 MiB, and 40 % more), but keeps 100,000 posts' (about 110 MB
-// live) under 300 MB.
-func TestGCBudget(t *testing.T) {
-	for env, want := range map[string]bool{"": true, "GOGC": false, "GOMEMLIMIT": false} {
-		got := gcTuned(func(k string) string {
-			if k == env {
-				return "100"
-			}
-			return ""
-		})
-		if got != want {
-			t.Errorf("with %q set: tuned %v, want %v", env, got, want)
-		}
-	}
-	for _, live := range []uint64{0, 20 << 20, 145 << 20, 2 << 30} {
-		limit := gcLimit(live)
-		if limit < int64(live)+80<<20 || float64(limit) < 1.4*float64(live) {
-			t.Errorf("live heap %d MiB: limit %d MiB leaves too little room", live>>20, limit>>20)
-		}
-	}
-	if limit := gcLimit(110e6); limit > 250e6 {
-		t.Errorf("limit for 100,000 posts' 110 MB: %d MB; with the runtime's own memory it would pass 300 MB", limit/1e6)
-	}
-}
-
 // TestBodiesInMemoryFallback: a body_dir where no file can be made (here a
 // regular file) keeps the bodies in memory: feedd serves them all the same.
 func TestBodiesInMemoryFallback(t *testing.T) {
@@ -512,7 +635,7 @@ func TestBuildSameBytes(t *testing.T) {
 	cfg := writeFile(t, filepath.Join(dir, "feedd.yaml"), "feed:\n  limit: 2\n")
 	writeFile(t, filepath.Join(posts, "bad.md"), "no front matter\n")
 	out := filepath.Join(dir, "out")
-	cmd := exec.Command(feeddBinary(t), "build", "-out", out, "-posts", posts, "-config", cfg, "-base-url", "https://feeds.example.com")
+	cmd := feeddCommand(t, "build", "-out", out, "-posts", posts, "-config", cfg, "-base-url", "https://feeds.example.com")
 	stderr, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("feedd build: %v\n%s", err, stderr)
@@ -593,15 +716,7 @@ func TestLogFormats(t *testing.T) {
 // TestRequestLogs: at debug level, one line per request with its method,
 // URI, route, status and size, and never a post's text.
 func TestRequestLogs(t *testing.T) {
-	cmd := exec.Command(feeddBinary(t), "serve", "-addr", "127.0.0.1:0", "-posts", copyPosts(t), "-log-level", "debug", "-log-format", "json")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	stderr := runFeedd(t, "serve", "-addr", "127.0.0.1:0", "-posts", copyPosts(t), "-log-level", "debug", "-log-format", "json").stderr
 	lines := make(chan map[string]any, 1000)
 	go func() {
 		sc := bufio.NewScanner(stderr)
@@ -690,7 +805,7 @@ func TestHealthcheck(t *testing.T) {
 // TestPprof: -pprof serves Go's profiles on their own address, and the
 // feeds' address does not serve them.
 func TestPprof(t *testing.T) {
-	_, stderr := runFeedd(t, "serve", "-addr", "127.0.0.1:0", "-posts", copyPosts(t), "-pprof", "127.0.0.1:0")
+	stderr := runFeedd(t, "serve", "-addr", "127.0.0.1:0", "-posts", copyPosts(t), "-pprof", "127.0.0.1:0").stderr
 	logs := bufio.NewScanner(stderr)
 	var profiles, addr string
 	for (profiles == "" || addr == "") && logs.Scan() {

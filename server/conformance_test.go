@@ -1,0 +1,172 @@
+package server_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/feedtest"
+	"github.com/feedd/feedd/feed/render"
+	"github.com/feedd/feedd/server"
+	"github.com/mmcdole/gofeed"
+)
+
+// conformanceServer serves the awkward corpus and the sample posts.
+func conformanceServer(t *testing.T) (*httptest.Server, *feed.Snapshot) {
+	t.Helper()
+	set, _ := feedtest.Load(t, "awkward", feedtest.Samples())
+	_, srv := newTestServer(t, set, server.Options{})
+	return srv, set.Current()
+}
+
+// conformanceDoc is one document fetched for the conformance test.
+type conformanceDoc struct {
+	path   string // canonical path and query
+	format *render.Format
+	items  int // how many items it must hold
+}
+
+// TestConformance fetches every format of every feed of the awkward
+// corpus and the samples, and a middle page of the main feeds, over HTTP,
+// then reads each with gofeed, strict encoding/xml or the JSON Feed 1.1
+// rules, and the XML ones with Python's feedparser (one process for all).
+func TestConformance(t *testing.T) {
+	srv, snap := conformanceServer(t)
+	site := feedtest.Site()
+	var docs []conformanceDoc
+	kinds := map[*feed.Kind]bool{}
+	for _, v := range snap.Views() {
+		kinds[v.Key.Kind] = true
+		for _, f := range render.Formats {
+			docs = append(docs, conformanceDoc{path: v.Key.Dir() + f.File, format: f, items: min(v.Len(), site.Limit)})
+		}
+	}
+	all, _ := snap.View(feed.ViewKey{Kind: feed.Everything})
+	for _, f := range render.Formats {
+		docs = append(docs, conformanceDoc{path: "/" + f.File + "?limit=3&page=2", format: f, items: 3})
+	}
+	if all.Len() < 25 || len(snap.Views()) < 30 || len(kinds) != len(feed.Kinds) {
+		t.Fatalf("the corpus is smaller than expected: %d posts, %d feeds of %d kinds", all.Len(), len(snap.Views()), len(kinds))
+	}
+
+	dir := t.TempDir()
+	var forPython []map[string]string
+	for i, d := range docs {
+		resp, body := fetch(t, "GET", srv.URL+d.path, nil)
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != d.format.ContentType {
+			t.Fatalf("GET %s: %d %s", d.path, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		parsed, err := gofeed.NewParser().Parse(bytes.NewReader(body))
+		if err != nil {
+			t.Errorf("%s: gofeed: %v", d.path, err)
+			continue
+		}
+		if len(parsed.Items) != d.items {
+			t.Errorf("%s: gofeed sees %d items, want %d", d.path, len(parsed.Items), d.items)
+		}
+		ids := map[string]bool{}
+		for _, it := range parsed.Items {
+			if ids[it.GUID] || it.GUID == "" {
+				t.Errorf("%s: empty or repeated id %q", d.path, it.GUID)
+			}
+			ids[it.GUID] = true
+			if !feedtest.AbsoluteHTTPURL(it.Link) || it.PublishedParsed == nil || it.Title == "" || it.Content == "" {
+				t.Errorf("%s: item %s: link %q, published %v, title %q, content %d bytes", d.path, it.GUID, it.Link, it.PublishedParsed, it.Title, len(it.Content))
+			}
+		}
+		if d.format == render.JSONFeed {
+			for _, problem := range feedtest.CheckJSONFeed(body, site.BaseURL+d.path) {
+				t.Errorf("%s: %s", d.path, problem)
+			}
+			continue
+		}
+		if err := feedtest.WellFormed(body); err != nil {
+			t.Errorf("%s: not well-formed XML: %v", d.path, err)
+		}
+		file := filepath.Join(dir, fmt.Sprintf("%03d.xml", i))
+		if err := os.WriteFile(file, body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		forPython = append(forPython, map[string]string{"file": file, "url": site.BaseURL + d.path, "path": d.path, "type": resp.Header.Get("Content-Type")})
+	}
+	checkWithFeedparser(t, forPython)
+}
+
+// checkWithFeedparser reads the XML documents with Python's feedparser:
+// none may be bozo, every date must parse, every link be absolute, and the
+// self link be the URL the document was fetched from.
+func checkWithFeedparser(t *testing.T, docs []map[string]string) {
+	t.Helper()
+	py := "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import feedparser").Run(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("python3-feedparser is missing in CI: .ci/run must install it (%v)", err)
+		}
+		t.Skipf("Debian's python3-feedparser is not installed (apt-get install python3-feedparser; .ci/run does): %v", err)
+	}
+	in, err := json.Marshal(docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(py, filepath.Join("testdata", "feedcheck.py"))
+	cmd.Stdin = bytes.NewReader(in)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("feedcheck.py: %v\n%s", err, stderr.String())
+	}
+	var results []struct {
+		File, Version, Language, Title string
+		BozoException                  string `json:"bozo_exception"`
+		Bozo, Updated                  bool
+		Self                           []string
+		Entries                        []struct {
+			ID, Link, Title             string
+			Published, Updated, Content bool
+		}
+	}
+	if err := json.Unmarshal(out, &results); err != nil {
+		t.Fatalf("feedcheck.py output: %v", err)
+	}
+	if len(results) != len(docs) {
+		t.Fatalf("feedparser read %d documents of %d", len(results), len(docs))
+	}
+	for i, r := range results {
+		path := docs[i]["path"]
+		if r.Bozo {
+			t.Errorf("%s: feedparser: bozo: %s", path, r.BozoException)
+		}
+		if len(r.Self) != 1 || r.Self[0] != docs[i]["url"] {
+			t.Errorf("%s: self links %q, want exactly %s", path, r.Self, docs[i]["url"])
+		}
+		if r.Language == "" || r.Title == "" || !r.Updated || (r.Version != "rss20" && r.Version != "atom10") {
+			t.Errorf("%s: language %q, title %q, updated %v, version %q", path, r.Language, r.Title, r.Updated, r.Version)
+		}
+		for _, e := range r.Entries {
+			if e.ID == "" || !feedtest.AbsoluteHTTPURL(e.Link) || e.Title == "" || !e.Published || !e.Updated || !e.Content {
+				t.Errorf("%s: feedparser entry %+v", path, e)
+			}
+		}
+	}
+}
+
+// TestJSONFeedSafeInScript: no field can end a <script> element that a page
+// inlines a JSON Feed in.
+func TestJSONFeedSafeInScript(t *testing.T) {
+	srv, _ := conformanceServer(t)
+	_, body := fetch(t, "GET", srv.URL+"/feed.json?limit=500", nil)
+	if !strings.Contains(string(body), `\u003c/script\u003e`) {
+		t.Fatal("the corpus should hold </script> in a JSON field")
+	}
+	if strings.Contains(strings.ToLower(string(body)), "</script") || strings.Contains(string(body), "<!--") {
+		t.Error("a JSON Feed holds </script> or <!-- as is")
+	}
+}

@@ -1,0 +1,55 @@
+package server
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/feedd/feedd/feed"
+)
+
+// index serves the HTML page that lists every feed.
+func (s *Server) index(w http.ResponseWriter, r *http.Request) {
+	s.servePage(w, r, "index", "text/html; charset=utf-8", s.opt.Site.Index)
+}
+
+// opml serves the OPML list of every feed.
+func (s *Server) opml(w http.ResponseWriter, r *http.Request) {
+	s.servePage(w, r, "opml", "text/x-opml; charset=utf-8", s.opt.Site.OPML)
+}
+
+// servePage serves a document made from the whole snapshot, cached while
+// the snapshot is current.
+func (s *Server) servePage(w http.ResponseWriter, r *http.Request, name, contentType string, build func(*feed.Snapshot) ([]byte, error)) {
+	snap := s.snapshot(w)
+	if snap == nil {
+		return
+	}
+	key := docKey{name: name}
+	if doc, ok := s.cache.get(key, snap.Version); ok {
+		s.serve(w, r, doc)
+		return
+	}
+	body, err := build(snap)
+	if err != nil {
+		s.log.Error("rendering a page", "page", name, "err", err)
+		httpError(w, http.StatusInternalServerError, "internal error rendering the "+name+" page")
+		return
+	}
+	doc := NewRendered(body, contentType, newest(snap), "")
+	s.cache.put(key, snap.Version, doc)
+	s.serve(w, r, doc)
+}
+
+// newest is the latest change in the snapshot's feeds: a post's date or a
+// removal.
+func newest(snap *feed.Snapshot) (t time.Time) {
+	for _, v := range snap.Views() {
+		if v.Newest.After(t) {
+			t = v.Newest
+		}
+		if v.RemovedAt.After(t) {
+			t = v.RemovedAt
+		}
+	}
+	return t
+}
