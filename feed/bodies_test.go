@@ -17,6 +17,7 @@ import (
 	"github.com/feedd/feedd/bodies"
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/feedtest"
+	"github.com/feedd/feedd/feed/parse"
 	"github.com/feedd/feedd/watcher"
 )
 
@@ -121,7 +122,7 @@ func TestBodiesSameBytes(t *testing.T) {
 	for _, src := range []string{feedtest.Dir("posts"), feedtest.Dir("awkward"), feedtest.Samples()} {
 		t.Run(filepath.Base(src), func(t *testing.T) {
 			dir := copyTree(t, src)
-			load := func(set *feed.Set, opt feed.ParseOptions) *feed.Snapshot {
+			load := func(set *feed.Set, opt parse.Options) *feed.Snapshot {
 				res, err := watcher.Scan(dir, opt, set.Prepare)
 				if err != nil {
 					t.Fatal(err)
@@ -135,7 +136,7 @@ func TestBodiesSameBytes(t *testing.T) {
 			variants := []struct {
 				name  string
 				set   *feed.Set
-				opt   feed.ParseOptions
+				opt   parse.Options
 				store *recordingStore
 			}{
 				{"memory, deferred", newSet(nil, nil), deferred, nil},
@@ -196,9 +197,9 @@ func TestBodiesSameBytes(t *testing.T) {
 // again or applying it puts nothing more. Apply prepares a post that was
 // not.
 func TestPrepareThenApply(t *testing.T) {
-	for _, name := range []string{"bodies.Store", "bodies.Memory"} {
+	for _, name := range []string{"bodies.Store", "in memory"} {
 		t.Run(name, func(t *testing.T) {
-			var inner feed.BodyStore = bodies.NewMemory()
+			var inner feed.BodyStore = feed.MemoryBodies()
 			if name == "bodies.Store" {
 				inner = newStore(t, bodies.Options{})
 			}
@@ -345,7 +346,7 @@ func TestDeferredBodyRenderedOnce(t *testing.T) {
 				store = newRecordingStore(newStore(t, bodies.Options{}))
 				set = newSet(nil, store)
 			}
-			p, err := feed.Parse("news/x.md", post("title: T\ndescription: About it.\ndate: 2024-01-01", "Some *Markdown* with a [link](a)."), time.Time{}, opt)
+			p, err := parse.Post("news/x.md", post("title: T\ndescription: About it.\ndate: 2024-01-01", "Some *Markdown* with a [link](a)."), time.Time{}, opt)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -388,14 +389,14 @@ func TestRenderBodies(t *testing.T) {
 		if i == 3 {
 			front = fmt.Sprintf("title: Post %d\ndate: 2024-01-%02d", i, 1+i) // no description: rendered at once
 		}
-		p, err := feed.Parse(fmt.Sprintf("p%02d.md", i), post(front, fmt.Sprintf("Body %d.", i)), time.Time{}, opt)
+		p, err := parse.Post(fmt.Sprintf("p%02d.md", i), post(front, fmt.Sprintf("Body %d.", i)), time.Time{}, opt)
 		if err != nil {
 			t.Fatal(err)
 		}
 		posts = append(posts, p)
 	}
 	for _, front := range []string{"title: Draft\ndescription: d\ndate: 2024-01-01\ndraft: true", "title: Future\ndescription: f\ndate: 2030-01-01"} {
-		p, err := feed.Parse(strings.Fields(front)[1]+".md", post(front, "Not yet."), time.Time{}, opt)
+		p, err := parse.Post(strings.Fields(front)[1]+".md", post(front, "Not yet."), time.Time{}, opt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -444,7 +445,7 @@ func TestRenderBodiesFollowsChanges(t *testing.T) {
 	opt := feedtest.ParseOptions()
 	opt.DeferBodies = true
 	parse := func(i int, date string) *feed.Post {
-		p, err := feed.Parse(fmt.Sprintf("p%d.md", i), post(fmt.Sprintf("title: Post %d\ndescription: About %d.\ndate: %s", i, i, date), fmt.Sprintf("Body %d.", i)), time.Time{}, opt)
+		p, err := parse.Post(fmt.Sprintf("p%d.md", i), post(fmt.Sprintf("title: Post %d\ndescription: About %d.\ndate: %s", i, i, date), fmt.Sprintf("Body %d.", i)), time.Time{}, opt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -455,7 +456,7 @@ func TestRenderBodiesFollowsChanges(t *testing.T) {
 	for i := range n {
 		batch = append(batch, parse(i, fmt.Sprintf("2024-01-%02d", 1+i)))
 	}
-	store := newRecordingStore(bodies.NewMemory())
+	store := newRecordingStore(feed.MemoryBodies())
 	set := newSet(nil, store)
 	set.Apply(batch, nil)
 	added := 0
@@ -495,7 +496,9 @@ func TestBodiesOutOfMemory(t *testing.T) {
 		runtime.ReadMemStats(&before)
 		posts := make([]*feed.Post, n)
 		for i, data := range files {
-			p, err := feed.Parse(fmt.Sprintf("p%d.md", i), data, time.Time{}, opt)
+			// A fresh copy, as reading the file gives: what a post that
+			// keeps its body in memory holds on to.
+			p, err := parse.Post(fmt.Sprintf("p%d.md", i), bytes.Clone(data), time.Time{}, opt)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,8 +1,13 @@
 package feed
 
 import (
+	stdhtml "html"
+	"net/url"
+	"strings"
+
 	"errors"
 	"fmt"
+	"github.com/feedd/feedd/feed/text"
 	"sync"
 )
 
@@ -24,11 +29,11 @@ type BodyStore interface {
 // errBodyGone is memoryBodies' answer for a body it does not hold.
 var errBodyGone = errors.New("the post's body is gone: it was edited or removed since")
 
-// body is where a post's HTML is. A parsed post holds it (html), or holds
-// its Markdown, to be rendered when first read (markdown); a post of a Set
-// has it in the set's store (store, id), where it is kept as a kind byte
-// then the bytes: 'h' and the HTML, or 'm' and the Markdown.
-type body struct {
+// Body is where a post's HTML is. A parsed post holds it (HTMLBody), or
+// holds its Markdown, to be rendered when first read (MarkdownBody); a
+// post of a Set has it in the set's store, where it is kept as a kind
+// byte then the bytes: 'h' and the HTML, or 'm' and the Markdown.
+type Body struct {
 	html     string
 	markdown []byte
 	store    BodyStore
@@ -40,8 +45,36 @@ const (
 	kindMarkdown = 'm'
 )
 
+// HTMLBody is a body rendered from its Markdown (text.Markdown): made safe
+// for XML, or, when it shows nothing (empty, or empty paragraphs once
+// sanitised), the summary as one paragraph, so that every item has
+// content.
+func HTMLBody(html, summary string) Body {
+	html = strings.TrimSpace(text.XMLSafe(html))
+	if strings.TrimSpace(emptyParagraphs.Replace(html)) == "" {
+		html = "<p>" + stdhtml.EscapeString(summary) + "</p>"
+	}
+	return Body{html: html}
+}
+
+var emptyParagraphs = strings.NewReplacer("<p>", "", "</p>", "")
+
+// MarkdownBody is a body to render from its Markdown when it is first
+// read.
+func MarkdownBody(md []byte) Body { return Body{markdown: md} }
+
+// render renders a body's Markdown, against the post's link.
+func render(md []byte, link, summary string) (string, error) {
+	base, _ := url.Parse(link)
+	html, _, err := text.Markdown(md, base, false)
+	if err != nil {
+		return "", err
+	}
+	return HTMLBody(html, summary).html, nil
+}
+
 // blob is the body as a store keeps it.
-func (b *body) blob() ([]byte, error) {
+func (b *Body) blob() ([]byte, error) {
 	switch {
 	case b.store != nil: // a post of another set
 		return b.store.Get(b.id)
@@ -55,10 +88,10 @@ func (b *body) blob() ([]byte, error) {
 // its Markdown the first time it is read if it was deferred (and stored so
 // rendered). Reading a body never opens a post file.
 func (p *Post) HTML() (string, error) {
-	b := &p.body
+	b := &p.Body
 	if b.store == nil {
 		if b.markdown != nil {
-			return renderBody(b.markdown, p.Link, p.Summary)
+			return render(b.markdown, p.Link, p.Summary)
 		}
 		return b.html, nil
 	}
@@ -71,7 +104,7 @@ func (p *Post) HTML() (string, error) {
 	case blob[0] == kindHTML:
 		return string(blob[1:]), nil
 	}
-	html, err := renderBody(blob[1:], p.Link, p.Summary)
+	html, err := render(blob[1:], p.Link, p.Summary)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", p.Path, err)
 	}
@@ -82,15 +115,18 @@ func (p *Post) HTML() (string, error) {
 
 // Deferred says whether the post's body is still Markdown to render.
 func (p *Post) Deferred() bool {
-	if p.body.store == nil {
-		return p.body.markdown != nil
+	if p.Body.store == nil {
+		return p.Body.markdown != nil
 	}
-	blob, err := p.body.store.Get(p.body.id)
+	blob, err := p.Body.store.Get(p.Body.id)
 	return err == nil && len(blob) > 0 && blob[0] == kindMarkdown
 }
 
-// memoryBodies keeps bodies in the heap: a Set's store unless it is given
-// another.
+// MemoryBodies is a BodyStore that keeps bodies in the heap: a Set's
+// store unless it is given another.
+func MemoryBodies() BodyStore { return &memoryBodies{} }
+
+// memoryBodies keeps bodies in a map.
 type memoryBodies struct {
 	mu     sync.Mutex
 	bodies map[uint64][]byte

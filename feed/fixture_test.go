@@ -11,6 +11,7 @@ import (
 	"github.com/feedd/feedd/bodies"
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/feedtest"
+	"github.com/feedd/feedd/feed/parse"
 	"github.com/feedd/feedd/feed/render"
 )
 
@@ -28,7 +29,7 @@ func mustParse(t testing.TB, path, front string) *feed.Post {
 
 func mustParseBody(t testing.TB, path, front, body string) *feed.Post {
 	t.Helper()
-	p, err := feed.Parse(path, post(front, body), time.Time{}, feedtest.ParseOptions())
+	p, err := parse.Post(path, post(front, body), time.Time{}, feedtest.ParseOptions())
 	if err != nil {
 		t.Fatal(err)
 	}

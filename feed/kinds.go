@@ -3,6 +3,8 @@ package feed
 import (
 	"net/url"
 	"strings"
+
+	"github.com/feedd/feedd/feed/text"
 )
 
 // A Facet is a property posts are grouped into feeds by. Each of a post's
@@ -41,7 +43,7 @@ var (
 	ByAuthor = &Facet{Name: "author", key: strings.ToLower, values: func(p *Post) []Value {
 		var vs []Value
 		for _, a := range p.Authors {
-			if s := Slug(a); s != "" && !hasKey(vs, s) {
+			if s := text.Slug(a); s != "" && !hasKey(vs, s) {
 				vs = append(vs, Value{Key: s, Name: a})
 			}
 		}

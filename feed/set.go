@@ -98,10 +98,10 @@ func (s *Set) Now() time.Time { return s.now() }
 // as it is parsed (from many goroutines: it is safe for concurrent use), so
 // that the bodies of a whole archive are never in memory at once.
 func (s *Set) Prepare(p *Post) error {
-	if p.body.store == s.bodies {
+	if p.Body.store == s.bodies {
 		return nil
 	}
-	blob, err := p.body.blob()
+	blob, err := p.Body.blob()
 	if err != nil {
 		return fmt.Errorf("%s: %w", p.Path, err)
 	}
@@ -109,7 +109,7 @@ func (s *Set) Prepare(p *Post) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", p.Path, err)
 	}
-	p.body = body{store: s.bodies, id: id}
+	p.Body = Body{store: s.bodies, id: id}
 	return nil
 }
 
@@ -179,7 +179,7 @@ func (s *Set) stage(upserts []*Post, removes []string) {
 		}
 	}
 	for _, p := range upserts {
-		if p.body.store != s.bodies {
+		if p.Body.store != s.bodies {
 			continue // not stored: logged by prepareAll
 		}
 		if old := s.posts.get(p.Path); old != noRef {
@@ -206,7 +206,7 @@ func (s *Set) add(p *Post) ref {
 		r = s.n
 		s.n++
 	}
-	s.scratch = s.tab.add(r, p, p.body.id, s.scratch)
+	s.scratch = s.tab.add(r, p, p.Body.id, s.scratch)
 	n := int64(s.tab.rec(r).text.n)
 	s.textLive += n
 	s.textAll += n

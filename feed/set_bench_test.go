@@ -9,6 +9,7 @@ import (
 	"github.com/feedd/feedd/bodies"
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/feedtest"
+	"github.com/feedd/feedd/feed/parse"
 )
 
 // archive is a generated archive of posts (bench/corpus: 4-5 KB bodies,
@@ -20,7 +21,7 @@ type archive struct {
 	src []*feed.Post
 }
 
-func newArchive(tb testing.TB, distinct int, opt feed.ParseOptions) *archive {
+func newArchive(tb testing.TB, distinct int, opt parse.Options) *archive {
 	tb.Helper()
 	return &archive{src: parseCorpus(tb, distinct, opt)}
 }
@@ -48,12 +49,12 @@ func (a *archive) posts(n int) []*feed.Post {
 }
 
 // parseCorpus parses the n posts of the generated corpus of n (seed 1).
-func parseCorpus(tb testing.TB, n int, opt feed.ParseOptions) []*feed.Post {
+func parseCorpus(tb testing.TB, n int, opt parse.Options) []*feed.Post {
 	tb.Helper()
 	posts := make([]*feed.Post, n)
 	for i := range posts {
 		rel, data := corpus.Post(1, i, n)
-		p, err := feed.Parse(rel, data, time.Time{}, opt)
+		p, err := parse.Post(rel, data, time.Time{}, opt)
 		if err != nil {
 			tb.Fatal(err)
 		}

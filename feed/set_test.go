@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/feedd/feedd/bodies"
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/feedtest"
 )
@@ -412,7 +411,7 @@ func TestFixture(t *testing.T) {
 // no body, until the next Apply, which publishes them with its own as
 // one change.
 func TestStage(t *testing.T) {
-	store := newRecordingStore(bodies.NewMemory())
+	store := newRecordingStore(feed.MemoryBodies())
 	set := newSet(nil, store)
 	parse := func(path, title, date string) *feed.Post {
 		return mustParseBody(t, path, "code: "+strings.TrimSuffix(path, ".md")+"\ntitle: "+title+"\ndate: "+date, title+".")

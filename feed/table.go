@@ -159,7 +159,7 @@ func (t *table) post(r ref) *Post {
 	p.Date = t.date(r).In(zoneAt(d.uvarint()))
 	p.Updated = d.time()
 	p.ModTime = d.time()
-	p.body = body{store: t.bodies, id: rec.body}
+	p.Body = Body{store: t.bodies, id: rec.body}
 	return p
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/feedtest"
+	"github.com/feedd/feedd/feed/parse"
 	"github.com/feedd/feedd/feed/render"
 	"github.com/feedd/feedd/metrics"
 	"github.com/feedd/feedd/server"
@@ -46,7 +47,7 @@ func TestMetrics(t *testing.T) {
 	}
 	var posts []*feed.Post
 	for _, src := range []string{"code: A\ntitle: a\ndate: 2024-01-01\ncategory: Sport\nauthor: Ann", "code: B\ntitle: b\ndate: 2024-01-02\ncategory: World"} {
-		p, err := feed.Parse("x"+src[6:7]+".md", []byte("---\n"+src+"\n---\n"), time.Time{}, feed.ParseOptions{Location: time.UTC, Language: "en"})
+		p, err := parse.Post("x"+src[6:7]+".md", []byte("---\n"+src+"\n---\n"), time.Time{}, parse.Options{Location: time.UTC, Language: "en"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/feedd/feedd/bodies"
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/feedtest"
+	"github.com/feedd/feedd/feed/parse"
 	"github.com/feedd/feedd/server"
 )
 
@@ -218,8 +219,8 @@ func TestCacheKeepsUntouchedFeeds(t *testing.T) {
 	set := feedtest.NewSet()
 	s, srv := newTestServer(t, set, server.Options{})
 	set.Apply([]*feed.Post{
-		parse(t, "a.md", "code: A\ntitle: a\ndate: 2024-01-01\ncategory: Sport\nauthor: Ann"),
-		parse(t, "b.md", "code: B\ntitle: b\ndate: 2024-01-02\ncategory: World\nauthor: Bo"),
+		parsePost(t, "a.md", "code: A\ntitle: a\ndate: 2024-01-01\ncategory: Sport\nauthor: Ann"),
+		parsePost(t, "b.md", "code: B\ntitle: b\ndate: 2024-01-02\ncategory: World\nauthor: Bo"),
 	}, nil)
 	etag := func(path string) string {
 		resp, _ := fetch(t, "GET", srv.URL+path, nil)
@@ -234,7 +235,7 @@ func TestCacheKeepsUntouchedFeeds(t *testing.T) {
 		before[p] = etag(p)
 	}
 	world, bo, all := etag("/category/world/rss.xml"), etag("/author/bo/rss.xml"), etag("/rss.xml")
-	set.Apply([]*feed.Post{parse(t, "b.md", "code: B\ntitle: b edited\ndate: 2024-01-02\ncategory: World\nauthor: Bo")}, nil)
+	set.Apply([]*feed.Post{parsePost(t, "b.md", "code: B\ntitle: b edited\ndate: 2024-01-02\ncategory: World\nauthor: Bo")}, nil)
 	for _, p := range untouched {
 		hits, misses := s.Cache().Hits(), s.Cache().Misses()
 		if got := etag(p); got != before[p] {
@@ -257,7 +258,7 @@ func TestCacheBounded(t *testing.T) {
 	s, srv := newTestServer(t, set, server.Options{CacheBytes: bound})
 	var posts []*feed.Post
 	for i := range 200 {
-		posts = append(posts, parse(t, fmt.Sprintf("p%d.md", i), fmt.Sprintf("code: P%d\ntitle: post %d\ndate: 2024-01-01\n", i, i)))
+		posts = append(posts, parsePost(t, fmt.Sprintf("p%d.md", i), fmt.Sprintf("code: P%d\ntitle: post %d\ndate: 2024-01-01\n", i, i)))
 	}
 	set.Apply(posts, nil)
 	for limit := 1; limit <= 200; limit++ {
@@ -287,8 +288,8 @@ func TestLastModifiedAfterRemoval(t *testing.T) {
 	set := feedtest.NewSet()
 	_, srv := newTestServer(t, set, server.Options{})
 	set.Apply([]*feed.Post{
-		parse(t, "new.md", "code: NEW\ntitle: new\ndate: 2024-05-01\nauthor: Ann"),
-		parse(t, "old.md", "code: OLD\ntitle: old\ndate: 2024-01-01\nauthor: Ann"),
+		parsePost(t, "new.md", "code: NEW\ntitle: new\ndate: 2024-05-01\nauthor: Ann"),
+		parsePost(t, "old.md", "code: OLD\ntitle: old\ndate: 2024-01-01\nauthor: Ann"),
 	}, nil)
 	for _, path := range []string{"/rss.xml", "/author/ann/atom.xml"} {
 		resp, _ := fetch(t, "GET", srv.URL+path, nil)
@@ -342,7 +343,7 @@ func TestBodyGoneRendersCurrent(t *testing.T) {
 	store := &vanishingStore{BodyStore: files}
 	set := feed.NewSet(feed.SetOptions{Now: func() time.Time { return feedtest.Now }, Logger: feedtest.Quiet, Bodies: store})
 	post := func(path, front, md string) *feed.Post {
-		p, err := feed.Parse(path, []byte("---\n"+front+"\n---\n"+md), time.Time{}, feedtest.ParseOptions())
+		p, err := parse.Post(path, []byte("---\n"+front+"\n---\n"+md), time.Time{}, feedtest.ParseOptions())
 		if err != nil {
 			t.Fatal(err)
 		}

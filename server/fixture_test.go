@@ -13,6 +13,7 @@ import (
 	"github.com/andybalholm/brotli"
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/feedtest"
+	"github.com/feedd/feedd/feed/parse"
 	"github.com/feedd/feedd/server"
 )
 
@@ -101,9 +102,9 @@ func decode(t testing.TB, coding string, body []byte) []byte {
 
 // parse parses one post of front matter and body, with the fixture's
 // options.
-func parse(t testing.TB, path, front string) *feed.Post {
+func parsePost(t testing.TB, path, front string) *feed.Post {
 	t.Helper()
-	p, err := feed.Parse(path, []byte("---\n"+front+"\n---\n"), time.Time{}, feedtest.ParseOptions())
+	p, err := parse.Post(path, []byte("---\n"+front+"\n---\n"), time.Time{}, feedtest.ParseOptions())
 	if err != nil {
 		t.Fatal(err)
 	}

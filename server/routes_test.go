@@ -353,7 +353,7 @@ func TestPagesServed(t *testing.T) {
 			t.Errorf("GET %s in br: Content-Encoding %q, or not the same page", p.path, resp.Header.Get("Content-Encoding"))
 		}
 	}
-	set.Apply([]*feed.Post{parse(t, "new.md", "code: NEW\ntitle: New\ndate: 2024-05-01\ncategory: Sport")}, nil)
+	set.Apply([]*feed.Post{parsePost(t, "new.md", "code: NEW\ntitle: New\ndate: 2024-05-01\ncategory: Sport")}, nil)
 	for _, p := range pages {
 		resp, body := fetch(t, "GET", srv.URL+p.path, nil)
 		if resp.Header.Get("ETag") == etags[p.path] || !strings.Contains(string(body), p.added) {

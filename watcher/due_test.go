@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/parse"
 )
 
 func duePost(t *testing.T, code string, date time.Time) *feed.Post {
 	t.Helper()
 	src := "---\ncode: " + code + "\ntitle: " + code + "\ndate: " + date.Format(time.RFC3339) + "\n---\n"
-	p, err := feed.Parse(code+".md", []byte(src), time.Time{}, feed.ParseOptions{Location: time.UTC})
+	p, err := parse.Post(code+".md", []byte(src), time.Time{}, parse.Options{Location: time.UTC})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package watcher
 
 import (
+	"errors"
 	"os"
 	"time"
 
@@ -24,7 +25,7 @@ import (
 func readFile(real string, max int, busyWithin time.Duration) (data []byte, st fileState, busy bool, err error) {
 	var fd int
 	for {
-		fd, err = unix.Open(real, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		fd, err = unix.Open(real, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
 		if err != unix.EINTR {
 			break
 		}
@@ -42,6 +43,15 @@ func readFile(real string, max int, busyWithin time.Duration) (data []byte, st f
 	}
 	if err != nil {
 		return nil, st, false, &os.PathError{Op: "stat", Path: real, Err: err}
+	}
+	switch sys.Mode & unix.S_IFMT {
+	case unix.S_IFREG:
+	case unix.S_IFDIR:
+		return nil, st, false, &os.PathError{Op: "read", Path: real, Err: unix.EISDIR}
+	default:
+		// A FIFO or a device renamed into place: opened without blocking
+		// (O_NONBLOCK), and never read.
+		return nil, st, false, &os.PathError{Op: "open", Path: real, Err: errors.New("not a regular file")}
 	}
 	st = fileState{real: real, size: sys.Size, modTime: time.Unix(sys.Mtim.Unix()), ino: sys.Ino}
 	if busyWithin > 0 && time.Since(time.Unix(sys.Ctim.Unix())) < busyWithin && leaseRefused(fd) {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/parse"
 )
 
 // IsIgnored reports whether a file or directory name is never read: hidden
@@ -55,7 +56,7 @@ type File struct {
 // could not be used, with its reason.
 type Result struct {
 	Posts    []*feed.Post
-	Problems []error // each a *feed.PostError
+	Problems []error // each a *parse.Error
 	Files    int     // post files found
 }
 
@@ -175,8 +176,8 @@ func within(root, p string) bool {
 }
 
 // Read reads and parses one post file. A file that cannot be read or parsed
-// gives a *feed.PostError.
-func Read(f File, opt feed.ParseOptions) (*feed.Post, error) {
+// gives a *parse.Error.
+func Read(f File, opt parse.Options) (*feed.Post, error) {
 	p, _, _, err := readPost(f, opt, 0)
 	return p, err
 }
@@ -185,19 +186,19 @@ func Read(f File, opt feed.ParseOptions) (*feed.Post, error) {
 // it read. A file changed within busyWithin that some process still has
 // open for writing is not read: busy is true and the caller tries again
 // later (see readFile).
-func readPost(f File, opt feed.ParseOptions, busyWithin time.Duration) (p *feed.Post, st fileState, busy bool, err error) {
+func readPost(f File, opt parse.Options, busyWithin time.Duration) (p *feed.Post, st fileState, busy bool, err error) {
 	max := opt.MaxSize
 	if max <= 0 {
-		max = feed.DefaultMaxSize
+		max = parse.DefaultMaxSize
 	}
 	data, st, busy, err := readFile(f.Real, max, busyWithin)
 	if busy {
 		return nil, st, true, nil
 	}
 	if err != nil {
-		return nil, st, false, &feed.PostError{Path: f.Rel, Reason: readReason(err)}
+		return nil, st, false, &parse.Error{Path: f.Rel, Reason: readReason(err)}
 	}
-	p, err = feed.Parse(f.Rel, data, st.modTime, opt)
+	p, err = parse.Post(f.Rel, data, st.modTime, opt)
 	return p, st, false, err
 }
 
@@ -224,7 +225,7 @@ func readReason(err error) string {
 // problems come out sorted by path. Each post read is given to keep, when
 // it is not nil (a Set's Prepare, to move its body out of memory at once);
 // an error from it makes the file a problem.
-func Scan(dir string, opt feed.ParseOptions, keep func(*feed.Post) error) (*Result, error) {
+func Scan(dir string, opt parse.Options, keep func(*feed.Post) error) (*Result, error) {
 	tree, err := walkTree(dir, nil, nil)
 	if err != nil {
 		return nil, err
@@ -235,7 +236,7 @@ func Scan(dir string, opt feed.ParseOptions, keep func(*feed.Post) error) (*Resu
 		r.post, _, _, r.err = readPost(f, opt, 0)
 		if r.post != nil && keep != nil {
 			if err := keep(r.post); err != nil {
-				r.post, r.err = nil, &feed.PostError{Path: f.Rel, Reason: err.Error()}
+				r.post, r.err = nil, &parse.Error{Path: f.Rel, Reason: err.Error()}
 			}
 		}
 		return r

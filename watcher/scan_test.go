@@ -13,6 +13,7 @@ import (
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/feedtest"
+	"github.com/feedd/feedd/feed/parse"
 	"github.com/feedd/feedd/watcher"
 )
 
@@ -30,9 +31,9 @@ func postText(code string) string {
 	return "---\ncode: " + code + "\ntitle: " + code + "\ndate: 2024-01-01\n---\nbody\n"
 }
 
-func parseOptions() feed.ParseOptions {
+func parseOptions() parse.Options {
 	base, _ := url.Parse("https://feeds.example.com")
-	return feed.ParseOptions{BaseURL: base, Location: time.UTC, Language: "en"}
+	return parse.Options{BaseURL: base, Location: time.UTC, Language: "en"}
 }
 
 func TestIgnoredNames(t *testing.T) {

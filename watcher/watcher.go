@@ -17,6 +17,7 @@ import (
 	"unsafe"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/parse"
 	"github.com/fsnotify/fsnotify"
 )
 
@@ -33,7 +34,7 @@ const (
 // Options configure a Watcher.
 type Options struct {
 	Dir   string // the posts directory as configured; may be a symlink
-	Parse feed.ParseOptions
+	Parse parse.Options
 	// Debounce is the quiet time after the last change before the changes
 	// are applied as one batch; a steady stream of changes is applied at
 	// least every 4×Debounce.
@@ -427,7 +428,7 @@ func (w *Watcher) readPost(f File, busyWithin time.Duration) readResult {
 	r.post, r.state, r.busy, r.err = readPost(f, w.opt.Parse, busyWithin)
 	if r.post != nil {
 		if err := w.set.Prepare(r.post); err != nil {
-			r.post, r.err = nil, &feed.PostError{Path: f.Rel, Reason: "cannot keep its body: " + err.Error()}
+			r.post, r.err = nil, &parse.Error{Path: f.Rel, Reason: "cannot keep its body: " + err.Error()}
 		}
 	}
 	return r

@@ -12,6 +12,7 @@ import (
 	"github.com/feedd/feedd/bodies"
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/feedtest"
+	"github.com/feedd/feedd/feed/parse"
 	"github.com/feedd/feedd/watcher"
 )
 
@@ -436,7 +437,7 @@ func TestDeferredBodies(t *testing.T) {
 	// What each body must be: the post rendered at once, from its text.
 	want := func(rel string) string {
 		t.Helper()
-		p, err := feed.Parse(rel, []byte(text[rel]), time.Time{}, parseOptions())
+		p, err := parse.Post(rel, []byte(text[rel]), time.Time{}, parseOptions())
 		must(t, err)
 		body, err := p.HTML()
 		must(t, err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/feedtest"
+	"github.com/feedd/feedd/feed/parse"
 	"github.com/feedd/feedd/feed/render"
 	"github.com/feedd/feedd/websub"
 )
@@ -58,7 +59,7 @@ func (h *hub) got() []string {
 
 func post(t *testing.T, path, front string) *feed.Post {
 	t.Helper()
-	p, err := feed.Parse(path, []byte("---\n"+front+"\n---\n"), time.Time{}, feed.ParseOptions{Location: time.UTC, Language: "en"})
+	p, err := parse.Post(path, []byte("---\n"+front+"\n---\n"), time.Time{}, parse.Options{Location: time.UTC, Language: "en"})
 	if err != nil {
 		t.Fatal(err)
 	}

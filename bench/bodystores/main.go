@@ -156,9 +156,30 @@ func run(name string, n int, dir string) (result, error) {
 		return r, err
 	}
 	defer s.Close()
+	ids, err := startUp(s, n, &r)
+	if err != nil {
+		return r, err
+	}
+	if err := renderAll(s, ids, &r); err != nil {
+		return r, err
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	if err := readPages(s, ids, rng, &r); err != nil {
+		return r, err
+	}
+	if err := edit(s, ids, n, rng, &r); err != nil {
+		return r, err
+	}
+	if err := measure(s, tmp, &r); err != nil {
+		return r, err
+	}
+	return r, s.Close()
+}
 
-	// 1. Start-up. Only a store that puts in batches is given bodies in
-	// batches: the others would count the batch in their RSS.
+// startUp puts n Markdown sources, as the start-up scan does. Only a
+// store that puts in batches is given bodies in batches: the others would
+// count the batch in their RSS.
+func startUp(s store, n int, r *result) ([]uint64, error) {
 	ids := make([]uint64, 0, n)
 	size := 1
 	if _, ok := s.(loader); ok {
@@ -174,24 +195,31 @@ func run(name string, n int, dir string) (result, error) {
 		got, err := putAll(s, chunk)
 		r.Startup += time.Since(t0)
 		if err != nil {
-			return r, err
+			return nil, err
 		}
 		ids = append(ids, got...)
 	}
+	return ids, nil
+}
 
-	// 2. Rendering.
+// renderAll replaces every source with its HTML, as the background
+// rendering does.
+func renderAll(s store, ids []uint64, r *result) error {
 	for _, id := range ids {
 		b := html(id)
 		t0 := time.Now()
 		err := s.Replace(id, b)
 		r.Replace += time.Since(t0)
 		if err != nil {
-			return r, err
+			return err
 		}
 	}
+	return nil
+}
 
-	// 3. Pages.
-	rng := rand.New(rand.NewPCG(1, 2))
+// readPages reads pages of bodies, half among the newest, and checks
+// every body read.
+func readPages(s store, ids []uint64, rng *rand.Rand, r *result) error {
 	times := make([]time.Duration, pages)
 	page := make([]uint64, pageSize)
 	var all time.Duration
@@ -206,23 +234,27 @@ func run(name string, n int, dir string) (result, error) {
 		var got [pageSize][]byte
 		t0 := time.Now()
 		for i, id := range page {
+			var err error
 			if got[i], err = s.Get(id); err != nil {
-				return r, err
+				return err
 			}
 		}
 		times[p] = time.Since(t0)
 		all += times[p]
 		for i, id := range page {
 			if !isHTML(got[i], id) {
-				return r, fmt.Errorf("Get(%d) gave %d bytes that are not its body", id, len(got[i]))
+				return fmt.Errorf("Get(%d) gave %d bytes that are not its body", id, len(got[i]))
 			}
 		}
 	}
 	slices.Sort(times)
 	r.PageP50, r.PageP99 = times[len(times)/2], times[len(times)*99/100]
 	r.Get = all / (pages * pageSize)
+	return nil
+}
 
-	// 4. Edits.
+// edit puts new bodies and releases old ones, as edits do.
+func edit(s store, ids []uint64, n int, rng *rand.Rand, r *result) error {
 	live := ids
 	for i := range edits {
 		b := html(uint64(n + 1 + i))
@@ -234,33 +266,38 @@ func run(name string, n int, dir string) (result, error) {
 		}
 		r.Edits += time.Since(t0)
 		if err != nil {
-			return r, err
+			return err
 		}
 		live[j] = id
 	}
+	return nil
+}
+
+// measure notes the store's disk and files, and the process's CPU and
+// memory.
+func measure(s store, tmp string, r *result) error {
+	var err error
 	if r.Disk, err = s.DiskBytes(); err != nil {
-		return r, err
+		return err
 	}
 	if r.OpenFiles, err = openIn(tmp); err != nil {
-		return r, err
+		return err
 	}
 	if st, ok := s.(segments); ok {
 		stats := st.Stats()
 		r.Compactions, r.SegmentFiles, r.InMemory = stats.Compactions, stats.Files, stats.InMemory
 	}
-
-	// 5. The whole run.
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return r, err
+		return err
 	}
 	r.CPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	status, err := procStatus()
 	if err != nil {
-		return r, err
+		return err
 	}
 	r.PeakRSS, r.RSSAnon, r.RSSFile = status["VmHWM"], status["RssAnon"], status["RssFile"]
-	return r, s.Close()
+	return nil
 }
 
 // putAll puts bodies, in one transaction if the store can.

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/parse"
 )
 
 func readTree(t *testing.T, dir string) map[string][]byte {
@@ -67,7 +67,7 @@ func TestGenerate(t *testing.T) {
 		if len(parts) != 3 || len(parts[0]) != 4 || len(parts[1]) != 2 {
 			t.Fatalf("%s is not in a year/month directory", rel)
 		}
-		p, err := feed.Parse(rel, data, time.Time{}, feed.ParseOptions{Location: time.UTC, Language: "en"})
+		p, err := parse.Post(rel, data, time.Time{}, parse.Options{Location: time.UTC, Language: "en"})
 		if err != nil {
 			t.Fatalf("a generated post is bad: %v", err)
 		}

@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/parse"
 	"github.com/feedd/feedd/feed/render"
+	"github.com/feedd/feedd/feed/text"
 	"gopkg.in/yaml.v3"
 )
 
@@ -74,7 +76,7 @@ type Config struct {
 	Posts string
 	Addr  string
 	Site  render.Site
-	Parse feed.ParseOptions
+	Parse parse.Options
 	// What the server needs beyond the site (feed.max_limit, max_age,
 	// cache_mb).
 	MaxLimit   int
@@ -198,7 +200,7 @@ func (c *Config) site(f *configFile, _ settings) error {
 	}
 	site.Language = "en"
 	if fs.Language != "" {
-		tag, err := feed.CanonicalLanguage(fs.Language)
+		tag, err := parse.Language(fs.Language)
 		if err != nil {
 			return f.errorAt("site.language", "%v", err)
 		}
@@ -219,10 +221,10 @@ func (c *Config) site(f *configFile, _ settings) error {
 func (c *Config) names(f *configFile, _ settings) error {
 	cats, langs := map[string]string{}, map[string]string{}
 	for k, v := range f.Categories {
-		cats[feed.Slug(k)] = v
+		cats[text.Slug(k)] = v
 	}
 	for k, v := range f.Languages {
-		tag, err := feed.CanonicalLanguage(k)
+		tag, err := parse.Language(k)
 		if err != nil {
 			return f.errorAt("languages."+k, "%v", err)
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/feedd/feedd/bench/corpus"
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/parse"
 )
 
 // Corpus applies n posts of the benchmark corpus (bench/corpus, seed 1) to
@@ -19,7 +20,7 @@ func Corpus(tb testing.TB, set *feed.Set, n int) *feed.Snapshot {
 	src := make([]*feed.Post, min(n, 1000))
 	for i := range src {
 		rel, data := corpus.Post(1, i, len(src))
-		p, err := feed.Parse(rel, data, time.Time{}, ParseOptions())
+		p, err := parse.Post(rel, data, time.Time{}, ParseOptions())
 		if err != nil {
 			tb.Fatal(err)
 		}

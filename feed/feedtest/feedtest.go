@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/parse"
 	"github.com/feedd/feedd/feed/render"
 	"github.com/feedd/feedd/watcher"
 )
@@ -61,9 +62,9 @@ func Site() *render.Site {
 }
 
 // ParseOptions are the fixture's parse options.
-func ParseOptions() feed.ParseOptions {
+func ParseOptions() parse.Options {
 	base, _ := url.Parse("https://feeds.example.com")
-	return feed.ParseOptions{BaseURL: base, Location: time.UTC, Language: "en"}
+	return parse.Options{BaseURL: base, Location: time.UTC, Language: "en"}
 }
 
 // NewSet is an empty set whose clock is Now and that logs nothing.

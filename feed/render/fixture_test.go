@@ -8,6 +8,7 @@ import (
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/feedtest"
+	"github.com/feedd/feedd/feed/parse"
 	"github.com/feedd/feedd/feed/render"
 )
 
@@ -51,9 +52,9 @@ func kind(name string) *feed.Kind {
 
 // parse parses one post (front matter and body) with the fixture's
 // options.
-func parse(t testing.TB, path, front, body string) *feed.Post {
+func parsePost(t testing.TB, path, front, body string) *feed.Post {
 	t.Helper()
-	p, err := feed.Parse(path, []byte("---\n"+front+"\n---\n"+body), time.Time{}, feedtest.ParseOptions())
+	p, err := parse.Post(path, []byte("---\n"+front+"\n---\n"+body), time.Time{}, feedtest.ParseOptions())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,9 @@ import (
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/feedtest"
+	"github.com/feedd/feedd/feed/parse"
 	"github.com/feedd/feedd/feed/render"
+	"github.com/feedd/feedd/feed/text"
 	"github.com/mmcdole/gofeed"
 )
 
@@ -62,7 +64,7 @@ func FuzzRender(f *testing.F) {
 	addSeeds(f)
 	site := feedtest.Site()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p, err := feed.Parse("fuzz/post.md", data, time.Time{}, feedtest.ParseOptions())
+		p, err := parse.Post("fuzz/post.md", data, time.Time{}, feedtest.ParseOptions())
 		if err != nil {
 			return
 		}
@@ -75,7 +77,7 @@ func FuzzRender(f *testing.F) {
 		}
 		authors := map[string]bool{}
 		for _, a := range p.Authors {
-			if s := feed.Slug(a); s != "" {
+			if s := text.Slug(a); s != "" {
 				authors[s] = true
 			}
 		}

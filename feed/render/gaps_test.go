@@ -269,7 +269,7 @@ func TestEntryIDsStable(t *testing.T) {
 	site := feedtest.Site()
 	renderAll := func(path, front, body string) map[*render.Format]string {
 		set := feedtest.NewSet()
-		snap := set.Apply([]*feed.Post{parse(t, path, front, body)}, nil)
+		snap := set.Apply([]*feed.Post{parsePost(t, path, front, body)}, nil)
 		out := map[*render.Format]string{}
 		for _, f := range render.Formats {
 			_, b := document(t, site, snap, all, f, 1, 50)

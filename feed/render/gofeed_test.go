@@ -10,6 +10,7 @@ import (
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/feedtest"
 	"github.com/feedd/feedd/feed/render"
+	"github.com/feedd/feedd/feed/text"
 	"github.com/mmcdole/gofeed"
 )
 
@@ -105,13 +106,13 @@ func checkParsed(t *testing.T, f *render.Format, v feedtest.View, parsed *gofeed
 		}
 		var authors []string
 		for _, a := range got.Authors {
-			authors = append(authors, feed.Slug(a.Name))
+			authors = append(authors, text.Slug(a.Name))
 		}
 		if f == render.RSS && got.DublinCoreExt != nil {
 			// gofeed's Authors holds the first dc:creator only.
 			authors = nil
 			for _, a := range got.DublinCoreExt.Creator {
-				authors = append(authors, feed.Slug(a))
+				authors = append(authors, text.Slug(a))
 			}
 		}
 		switch {

@@ -1,4 +1,4 @@
-package feed_test
+package parse_test
 
 import (
 	"errors"
@@ -11,8 +11,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/feedtest"
+	"github.com/feedd/feedd/feed/parse"
+	"github.com/feedd/feedd/feed/text"
 )
 
 // addSeeds adds every post file of the fixture, the awkward corpus and the
@@ -51,15 +52,15 @@ func absoluteHTTPURL(s string) bool {
 func FuzzParse(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p, err := feed.Parse("fuzz/post.md", data, time.Time{}, feedtest.ParseOptions())
+		p, err := parse.Post("fuzz/post.md", data, time.Time{}, feedtest.ParseOptions())
 		deferred := feedtest.ParseOptions()
 		deferred.DeferBodies = true
-		later, laterErr := feed.Parse("fuzz/post.md", data, time.Time{}, deferred)
+		later, laterErr := parse.Post("fuzz/post.md", data, time.Time{}, deferred)
 		if (err == nil) != (laterErr == nil) || err != nil && err.Error() != laterErr.Error() {
 			t.Fatalf("deferring bodies changes the outcome: %v, then %v", err, laterErr)
 		}
 		if err != nil {
-			var pe *feed.PostError
+			var pe *parse.Error
 			if !errors.As(err, &pe) || pe.Reason == "" || pe.Path != "fuzz/post.md" {
 				t.Fatalf("error %v (%T) is not a *PostError with a reason", err, err)
 			}
@@ -80,14 +81,14 @@ func FuzzParse(f *testing.F) {
 			fields["list item "+s] = s
 		}
 		for name, v := range fields {
-			if !utf8.ValidString(v) || feed.XMLSafe(v) != v {
+			if !utf8.ValidString(v) || text.XMLSafe(v) != v {
 				t.Fatalf("%s holds characters a feed cannot: %q", name, v)
 			}
 		}
 		if p.Title == "" || p.Summary == "" || html == "" || p.ID == "" {
 			t.Fatalf("empty title %q, summary %q, content %q or id %q", p.Title, p.Summary, html, p.ID)
 		}
-		if lang, err := feed.CanonicalLanguage(p.Language); err != nil || lang != p.Language {
+		if lang, err := parse.Language(p.Language); err != nil || lang != p.Language {
 			t.Fatalf("language %q is not a canonical tag: %v", p.Language, err)
 		}
 		if !absoluteHTTPURL(p.Link) || (p.Image != "" && !absoluteHTTPURL(p.Image)) {
@@ -97,7 +98,7 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("updated %v before date %v", p.Updated, p.Date)
 		}
 		for _, c := range p.Categories {
-			if c.Slug == "" || c.Slug != feed.Slug(c.Name) {
+			if c.Slug == "" || c.Slug != text.Slug(c.Name) {
 				t.Fatalf("category %+v", c)
 			}
 		}

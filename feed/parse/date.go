@@ -1,4 +1,4 @@
-package feed
+package parse
 
 import (
 	"fmt"
@@ -25,10 +25,10 @@ var dateLayouts = []struct {
 	{"2006-01-02", false},
 }
 
-// ParseDate reads a post's date in any of the forms SPEC section 1 accepts:
+// Date reads a post's date in any of the forms SPEC section 1 accepts:
 // RFC 3339 with or without fractional seconds, Jekyll's
 // "2006-01-02 15:04:05 -0700", and zoneless forms read in loc.
-func ParseDate(s string, loc *time.Location) (time.Time, error) {
+func Date(s string, loc *time.Location) (time.Time, error) {
 	orig := strings.TrimSpace(s)
 	if orig == "" {
 		return time.Time{}, fmt.Errorf("empty date")

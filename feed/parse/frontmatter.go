@@ -1,4 +1,4 @@
-package feed
+package parse
 
 import (
 	"bytes"
@@ -199,5 +199,5 @@ func (fm *frontMatter) date(n *yaml.Node, loc *time.Location) (time.Time, error)
 	if loc == nil {
 		loc = time.UTC
 	}
-	return ParseDate(s, loc)
+	return Date(s, loc)
 }

@@ -1,4 +1,4 @@
-package feed_test
+package parse_test
 
 import (
 	"os"
@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/feedtest"
+	"github.com/feedd/feedd/feed/parse"
 )
 
 // BenchmarkParse: one post of the real archive's size (the sample post,
@@ -31,7 +31,7 @@ func BenchmarkParse(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := feed.Parse("000_9998e3ab84582ced.md", data, time.Time{}, opt); err != nil {
+				if _, err := parse.Post("000_9998e3ab84582ced.md", data, time.Time{}, opt); err != nil {
 					b.Fatal(err)
 				}
 			}

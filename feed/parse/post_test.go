@@ -1,4 +1,4 @@
-package feed_test
+package parse_test
 
 import (
 	"encoding/xml"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/feedtest"
+	"github.com/feedd/feedd/feed/parse"
 	"github.com/feedd/feedd/feed/render"
 )
 
@@ -38,7 +39,7 @@ func TestParseDate(t *testing.T) {
 		{"2150-01-01T00:00:00Z", "2150-01-01T00:00:00Z"},            // after 2100
 	}
 	for _, tt := range tests {
-		got, err := feed.ParseDate(tt.in, pp)
+		got, err := parse.Date(tt.in, pp)
 		if err != nil {
 			t.Errorf("ParseDate(%q): %v", tt.in, err)
 			continue
@@ -50,39 +51,18 @@ func TestParseDate(t *testing.T) {
 	}
 	// Dates written with the same offset share one zone, and keep the
 	// offset they were written with.
-	a, _ := feed.ParseDate("2024-11-26T20:41:57+05:30", pp)
-	b, _ := feed.ParseDate("2023-01-02 03:04:05 +0530", pp)
+	a, _ := parse.Date("2024-11-26T20:41:57+05:30", pp)
+	b, _ := parse.Date("2023-01-02 03:04:05 +0530", pp)
 	if a.Location() != b.Location() || a.Format(time.RFC1123Z) != "Tue, 26 Nov 2024 20:41:57 +0530" {
 		t.Errorf("dates at +05:30: zones %p and %p, %s", a.Location(), b.Location(), a.Format(time.RFC1123Z))
 	}
 	for _, bad := range []string{"", "yesterday", "26/11/2024", "2024-13-01", "2024-11-26T25:00:00Z", "2024-11-26 20:41:57 PST", "0000-01-01"} {
-		if _, err := feed.ParseDate(bad, pp); err == nil {
+		if _, err := parse.Date(bad, pp); err == nil {
 			t.Errorf("ParseDate(%q) accepted a date it cannot read", bad)
 		}
 	}
 }
 
-func TestSlug(t *testing.T) {
-	tests := map[string]string{
-		"NATIONAL":          "national",
-		"Real Estate":       "real-estate",
-		"  Real   Estate  ": "real-estate",
-		"Arts & Culture":    "arts-culture",
-		"covid-19":          "covid-19",
-		"ជាតិ":              "ជាតិ", // Khmer: letters and combining marks kept whole
-		"សេដ្ឋកិច្ច":        "សេដ្ឋកិច្ច",
-		"国际 新闻":             "国际-新闻",
-		"Café/Bar":          "café-bar",
-		"--x--":             "x",
-		"Ann Writer":        "ann-writer",
-		"!!!":               "",
-	}
-	for in, want := range tests {
-		if got := feed.Slug(in); got != want {
-			t.Errorf("Slug(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
 
 // TestCanonicalLanguage: tags are checked against the IANA registry
 // (golang.org/x/text/language) and written in their conventional case;
@@ -95,13 +75,13 @@ func TestCanonicalLanguage(t *testing.T) {
 		"en-US-x-twain": "en-US-x-twain", "iw": "iw", "in": "in", " km ": "km",
 	}
 	for in, want := range good {
-		got, err := feed.CanonicalLanguage(in)
+		got, err := parse.Language(in)
 		if err != nil || got != want {
 			t.Errorf("CanonicalLanguage(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
 	for _, bad := range []string{"", "english", "xx", "en--US", "e", "english!", "en-", "toolongsubtag", "en-US-US", "x", "en-x", "1en", "en-a", "en-abcde", "日本語"} {
-		got, err := feed.CanonicalLanguage(bad)
+		got, err := parse.Language(bad)
 		if err == nil {
 			t.Errorf("CanonicalLanguage(%q) = %q, want an error", bad, got)
 		} else if strings.Contains(err.Error(), "\n") {
@@ -144,8 +124,8 @@ func TestParseBadPosts(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			opt := feedtest.ParseOptions()
 			opt.MaxSize = tt.max
-			p, err := feed.Parse("news/x.md", tt.data, time.Time{}, opt)
-			var pe *feed.PostError
+			p, err := parse.Post("news/x.md", tt.data, time.Time{}, opt)
+			var pe *parse.Error
 			if !errors.As(err, &pe) {
 				t.Fatalf("got post %+v, err %v; want a *PostError", p, err)
 			}
@@ -183,8 +163,8 @@ func TestParseYAMLErrorLines(t *testing.T) {
 		{"description: \"on two\n  lines\"\n" + head + "tags: [a", 6, "did not find expected ',' or ']'"},
 	}
 	for _, tt := range tests {
-		_, err := feed.Parse("news/x.md", post(tt.front, "body"), time.Time{}, feedtest.ParseOptions())
-		var pe *feed.PostError
+		_, err := parse.Post("news/x.md", post(tt.front, "body"), time.Time{}, feedtest.ParseOptions())
+		var pe *parse.Error
 		if !errors.As(err, &pe) {
 			t.Errorf("%q: %v, want a *PostError", tt.front, err)
 			continue
@@ -215,7 +195,7 @@ author: Ann
 authors: [Bo, Ann]
 unknown_key: {nested: [1, 2]}`, "Body with a [link](../other) and **bold**.\n")
 	mod := time.Date(2024, 12, 1, 0, 0, 0, 0, time.UTC)
-	p, err := feed.Parse("2024/11/story.md", src, mod, feedtest.ParseOptions())
+	p, err := parse.Post("2024/11/story.md", src, mod, feedtest.ParseOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,7 +239,7 @@ unknown_key: {nested: [1, 2]}`, "Body with a [link](../other) and **bold**.\n")
 
 func TestParseDefaults(t *testing.T) {
 	body := strings.Repeat("word ", 100) + "\n\n![only alt](x.png)\n"
-	p, err := feed.Parse("sub dir/My Post.markdown", post("title: T\ndate: 2024-01-01", body), time.Time{}, feedtest.ParseOptions())
+	p, err := parse.Post("sub dir/My Post.markdown", post("title: T\ndate: 2024-01-01", body), time.Time{}, feedtest.ParseOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,11 +261,11 @@ func TestParseDefaults(t *testing.T) {
 	// A site language other than en is the default.
 	opt := feedtest.ParseOptions()
 	opt.Language = "km"
-	if km, err := feed.Parse("k.md", post("title: T\ndate: 2024-01-01", ""), time.Time{}, opt); err != nil || km.Language != "km" {
+	if km, err := parse.Post("k.md", post("title: T\ndate: 2024-01-01", ""), time.Time{}, opt); err != nil || km.Language != "km" {
 		t.Errorf("with site language km: %v", err)
 	}
 
-	empty, err := feed.Parse("e.md", post("title: \"Fish & <Chips>\"\ndate: 2024-01-01", ""), time.Time{}, feedtest.ParseOptions())
+	empty, err := parse.Post("e.md", post("title: \"Fish & <Chips>\"\ndate: 2024-01-01", ""), time.Time{}, feedtest.ParseOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,13 +276,13 @@ func TestParseDefaults(t *testing.T) {
 
 func TestParseDrafts(t *testing.T) {
 	for _, front := range []string{"draft: true", "published: false", "draft: yes", "draft: false\npublished: false"} {
-		p, err := feed.Parse("d.md", post("title: x\ndate: 2024-01-01\n"+front, ""), time.Time{}, feedtest.ParseOptions())
+		p, err := parse.Post("d.md", post("title: x\ndate: 2024-01-01\n"+front, ""), time.Time{}, feedtest.ParseOptions())
 		if err != nil || !p.Draft {
 			t.Errorf("%s: Draft = %v, err %v; want a draft", front, p != nil && p.Draft, err)
 		}
 	}
 	for _, front := range []string{"draft: false", "published: true", "draft:"} {
-		p, err := feed.Parse("d.md", post("title: x\ndate: 2024-01-01\n"+front, ""), time.Time{}, feedtest.ParseOptions())
+		p, err := parse.Post("d.md", post("title: x\ndate: 2024-01-01\n"+front, ""), time.Time{}, feedtest.ParseOptions())
 		if err != nil || p.Draft {
 			t.Errorf("%s: Draft = %v, err %v; want published", front, p != nil && p.Draft, err)
 		}
@@ -313,7 +293,7 @@ func TestParseDrafts(t *testing.T) {
 // canonical tag; a bad one makes the post bad.
 func TestParseLanguages(t *testing.T) {
 	for in, want := range map[string]string{"zh-hant": "zh-Hant", "en_US": "en-US", "iw": "iw", "\"KM\"": "km", "\"\"": "en", "~": "en"} {
-		p, err := feed.Parse("l.md", post("title: x\ndate: 2024-01-01\nlanguage: "+in, ""), time.Time{}, feedtest.ParseOptions())
+		p, err := parse.Post("l.md", post("title: x\ndate: 2024-01-01\nlanguage: "+in, ""), time.Time{}, feedtest.ParseOptions())
 		if err != nil || p.Language != want {
 			t.Errorf("language: %s gives %q, %v; want %q", in, p.Language, err, want)
 		}
@@ -325,7 +305,7 @@ func TestParseLanguages(t *testing.T) {
 // CDATA section early, and every document stays well-formed.
 func TestParseUnsafeContent(t *testing.T) {
 	body := "Hello\x01 <b onclick=\"x()\">raw</b> N\x00UL\n\n<script>alert(1)</script>\n\n[click](javascript:alert(1)) ]]> and `]]>`\n"
-	p, err := feed.Parse("u.md", post("title: \"T\\x7f\\x02 ]]>\"\ndate: 2024-01-01\ndescription: \"a\\x1bb\"", body), time.Time{}, feedtest.ParseOptions())
+	p, err := parse.Post("u.md", post("title: \"T\\x7f\\x02 ]]>\"\ndate: 2024-01-01\ndescription: \"a\\x1bb\"", body), time.Time{}, feedtest.ParseOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -346,7 +326,7 @@ func TestParseUnsafeContent(t *testing.T) {
 	if p.Title != "T ]]>" || p.Summary != "ab" {
 		t.Errorf("Title %q, Summary %q: control characters should be removed, printable text kept", p.Title, p.Summary)
 	}
-	set := newSet(nil, nil)
+	set := newSet()
 	snap := set.Apply([]*feed.Post{p}, nil)
 	v, _ := snap.View(everything)
 	for _, f := range []*render.Format{render.RSS, render.Atom} {
@@ -423,30 +403,21 @@ func TestParseAliasBomb(t *testing.T) {
 		b.WriteString("a" + strconv.Itoa(i) + ": &a" + strconv.Itoa(i) + " [" + strings.Repeat(prev+", ", 8) + prev + "]\n")
 	}
 	front := b.String() + "title: Bomb\ndate: 2024-01-01\ntags: *a11"
-	_, err := feed.Parse("bomb.md", post(front, ""), time.Time{}, feedtest.ParseOptions())
+	_, err := parse.Post("bomb.md", post(front, ""), time.Time{}, feedtest.ParseOptions())
 	if err == nil || !strings.Contains(err.Error(), "tags: want a list of single values") {
 		t.Errorf("an alias bomb in tags should be refused as not a list of values, got %v", err)
 	}
-	p, err := feed.Parse("bomb.md", post(b.String()+"title: Bomb\ndate: 2024-01-01", ""), time.Time{}, feedtest.ParseOptions())
+	p, err := parse.Post("bomb.md", post(b.String()+"title: Bomb\ndate: 2024-01-01", ""), time.Time{}, feedtest.ParseOptions())
 	if err != nil || p.Title != "Bomb" {
 		t.Errorf("aliases in ignored keys should not stop the post: %v", err)
 	}
 }
 
-func TestXMLSafe(t *testing.T) {
-	in := "a\x00b\x01c\td\ne\rf\x7fg\u0085h\u009fi\ufffej\uffffk\ufdd0l\U0001fffem\u2028n\xffo\U0001F600p é"
-	if got, want := feed.XMLSafe(in), "abc\td\ne\rfghijklm\u2028no\U0001F600p é"; got != want {
-		t.Errorf("XMLSafe = %q, want %q", got, want)
-	}
-	if s := "plain text, ខ្មែរ, 中文"; feed.XMLSafe(s) != s {
-		t.Error("XMLSafe changed clean text")
-	}
-}
 
 // TestURLsNormalized: links and images are absolute, their hosts in
 // lower-case ASCII (IDNA), their paths and queries percent-encoded.
 func TestURLsNormalized(t *testing.T) {
-	p, err := feed.Parse("u.md", post(`title: T
+	p, err := parse.Post("u.md", post(`title: T
 date: 2024-01-01
 origin_url: "HTTPS://WWW.Example.com/a b/ü?q=<x> y&z=\"1\"#frag ment"
 image: "pics/a b&c.jpg"`, ""), time.Time{}, feedtest.ParseOptions())
@@ -467,7 +438,7 @@ image: "pics/a b&c.jpg"`, ""), time.Time{}, feedtest.ParseOptions())
 		"https://192.0.2.1/x":                "https://192.0.2.1/x",
 	}
 	for in, want := range hosts {
-		p, err := feed.Parse("u.md", post("title: T\ndate: 2024-01-01\norigin_url: \""+in+"\"\nimage: \""+in+"\"", ""), time.Time{}, feedtest.ParseOptions())
+		p, err := parse.Post("u.md", post("title: T\ndate: 2024-01-01\norigin_url: \""+in+"\"\nimage: \""+in+"\"", ""), time.Time{}, feedtest.ParseOptions())
 		if err != nil {
 			t.Errorf("origin_url %q: %v", in, err)
 			continue
@@ -483,12 +454,12 @@ image: "pics/a b&c.jpg"`, ""), time.Time{}, feedtest.ParseOptions())
 		}
 	}
 	for _, bad := range []string{"ftp://x.example/a", "https://user:pw@x.example/", "//", "http://", "https://exa mple.com/"} {
-		if _, err := feed.Parse("u.md", post("title: T\ndate: 2024-01-01\norigin_url: \""+bad+"\"", ""), time.Time{}, feedtest.ParseOptions()); err == nil {
+		if _, err := parse.Post("u.md", post("title: T\ndate: 2024-01-01\norigin_url: \""+bad+"\"", ""), time.Time{}, feedtest.ParseOptions()); err == nil {
 			t.Errorf("origin_url %q accepted", bad)
 		}
 	}
 	// A bad image is left out with a warning; the post stays.
-	p, err = feed.Parse("u.md", post("title: T\ndate: 2024-01-01\nimage: \"ftp://x.example/a.png\"", ""), time.Time{}, feedtest.ParseOptions())
+	p, err = parse.Post("u.md", post("title: T\ndate: 2024-01-01\nimage: \"ftp://x.example/a.png\"", ""), time.Time{}, feedtest.ParseOptions())
 	if err != nil || p.Image != "" || len(p.Warnings) != 2 {
 		t.Errorf("a bad image: %v, image %q, warnings %q", err, p.Image, p.Warnings)
 	}
@@ -531,11 +502,11 @@ func TestDeferredBodies(t *testing.T) {
 	body := "A [link](../other), ![img](i.png), <div onclick=\"x()\">raw <a href=\"/r\">r</a></div>, a N\x00UL and **bold**.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
 	for _, front := range []string{"title: T\ndate: 2024-01-01\ndescription: About it.", "title: T\ndate: 2024-01-01"} {
 		src := post(front, body)
-		now, err := feed.Parse("news/x.md", src, time.Time{}, feedtest.ParseOptions())
+		now, err := parse.Post("news/x.md", src, time.Time{}, feedtest.ParseOptions())
 		if err != nil {
 			t.Fatal(err)
 		}
-		later, err := feed.Parse("news/x.md", src, time.Time{}, deferred)
+		later, err := parse.Post("news/x.md", src, time.Time{}, deferred)
 		if err != nil {
 			t.Fatal(err)
 		}

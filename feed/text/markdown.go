@@ -1,8 +1,7 @@
-package feed
+package text
 
 import (
 	"bytes"
-	stdhtml "html"
 	"net/url"
 	"strings"
 
@@ -12,7 +11,7 @@ import (
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/renderer/html"
-	"github.com/yuin/goldmark/text"
+	gmtext "github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
 	nethtml "golang.org/x/net/html"
 )
@@ -25,7 +24,7 @@ var baseKey = parser.NewContextKey()
 // away from the site still find them.
 type absoluteURLs struct{}
 
-func (absoluteURLs) Transform(doc *ast.Document, reader text.Reader, pc parser.Context) {
+func (absoluteURLs) Transform(doc *ast.Document, reader gmtext.Reader, pc parser.Context) {
 	base, _ := pc.Get(baseKey).(*url.URL)
 	var unsafe []ast.Node
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
@@ -123,14 +122,14 @@ var sanitizer = func() *bluemonday.Policy {
 	return p
 }()
 
-// renderMarkdown returns the body as sanitized HTML with absolute URLs,
+// Markdown renders a body: it returns the body as sanitized HTML with absolute URLs,
 // and, when wantPlain, its plain text (for a summary). Characters XML
 // forbids are removed first: goldmark would turn a NUL into U+FFFD.
-func renderMarkdown(body []byte, base *url.URL, wantPlain bool) (html string, plain string, err error) {
+func Markdown(body []byte, base *url.URL, wantPlain bool) (html string, plain string, err error) {
 	body = []byte(XMLSafe(string(body)))
 	ctx := parser.NewContext()
 	ctx.Set(baseKey, base)
-	doc := markdown.Parser().Parse(text.NewReader(body), parser.WithContext(ctx))
+	doc := markdown.Parser().Parse(gmtext.NewReader(body), parser.WithContext(ctx))
 	var buf bytes.Buffer
 	if err := markdown.Renderer().Render(&buf, body, doc); err != nil {
 		return "", "", err
@@ -176,29 +175,6 @@ func absoluteHTML(s string, base *url.URL) string {
 	}
 }
 
-// renderBody renders a post's Markdown body as its item content.
-func renderBody(md []byte, link string, summary string) (string, error) {
-	base, _ := url.Parse(link)
-	content, _, err := renderMarkdown(md, base, false)
-	if err != nil {
-		return "", err
-	}
-	return finishBody(content, summary), nil
-}
-
-var emptyParagraphs = strings.NewReplacer("<p>", "", "</p>", "")
-
-// finishBody makes rendered HTML safe for XML; a body with nothing to show
-// (empty, or empty paragraphs once sanitised) gives the summary as one
-// paragraph, so that every item has content.
-func finishBody(content, summary string) string {
-	content = strings.TrimSpace(XMLSafe(content))
-	if strings.TrimSpace(emptyParagraphs.Replace(content)) == "" {
-		return "<p>" + stdhtml.EscapeString(summary) + "</p>"
-	}
-	return content
-}
-
 // plainOf collects the text of a Markdown document, blocks separated by
 // spaces, images and code blocks left out.
 func plainOf(doc ast.Node, src []byte) string {
@@ -233,5 +209,5 @@ func plainOf(doc ast.Node, src []byte) string {
 		}
 		return ast.WalkContinue, nil
 	})
-	return plainText(b.String())
+	return PlainText(b.String())
 }

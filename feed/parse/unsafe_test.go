@@ -1,4 +1,4 @@
-package feed_test
+package parse_test
 
 import (
 	"strings"

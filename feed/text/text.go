@@ -1,4 +1,8 @@
-package feed
+// Package text holds the rules for the text of posts: the characters a
+// feed may carry (XMLSafe), one-line plain text, summaries cut at a word,
+// slugs, and Markdown bodies rendered to sanitised HTML with absolute
+// URLs. It knows nothing of posts or feeds: feed and parse apply it.
+package text
 
 import (
 	"strings"
@@ -6,7 +10,7 @@ import (
 	"unicode/utf8"
 )
 
-// Slug turns a category name into the form used in URLs: lower case, every
+// Slug turns a name (of a category, an author) into the form used in URLs: lower case, every
 // run of characters other than Unicode letters, combining marks and digits
 // replaced by one "-", trimmed of "-" at both ends. "Real Estate" becomes
 // "real-estate"; Khmer and Chinese names keep their letters.
@@ -75,15 +79,15 @@ func XMLSafe(s string) string {
 	return b.String()
 }
 
-// plainText makes a one-line plain-text field: XML-illegal characters
+// PlainText makes a one-line plain-text field: XML-illegal characters
 // removed, every run of white space folded into one space, trimmed.
-func plainText(s string) string {
+func PlainText(s string) string {
 	return strings.Join(strings.Fields(XMLSafe(s)), " ")
 }
 
-// truncateWords cuts s to at most max characters, at a word boundary where
+// Truncate cuts s to at most max characters, at a word boundary where
 // there is one, and marks the cut with an ellipsis.
-func truncateWords(s string, max int) string {
+func Truncate(s string, max int) string {
 	if utf8.RuneCountInString(s) <= max {
 		return s
 	}

@@ -1,4 +1,4 @@
-package feed
+package parse
 
 import (
 	"fmt"
@@ -7,11 +7,11 @@ import (
 	"golang.org/x/text/language"
 )
 
-// CanonicalLanguage checks that tag is a BCP 47 language tag whose subtags
+// Language checks that tag is a BCP 47 language tag whose subtags
 // are registered ("english" and "xx" are not), and returns it in its
 // conventional case ("zh-Hant", "en-US"); "_" is read as "-".
 // Deprecated tags are kept as written ("iw" stays "iw").
-func CanonicalLanguage(tag string) (string, error) {
+func Language(tag string) (string, error) {
 	tag = strings.TrimSpace(tag)
 	if tag == "" {
 		return "", fmt.Errorf("empty language tag")
