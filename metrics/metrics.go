@@ -8,6 +8,7 @@ package metrics
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -64,6 +65,21 @@ type Metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	reloads  prometheus.Histogram
+
+	// The children of requests and latency by route and status, looked
+	// up once each: WithLabelValues hashes its labels on every call.
+	mu        sync.Mutex
+	observers map[requestLabels]requestObservers
+}
+
+type requestLabels struct {
+	route  string
+	status int
+}
+
+type requestObservers struct {
+	count   prometheus.Counter
+	latency prometheus.Observer
 }
 
 // requestBuckets suit a service that answers from memory in microseconds.
@@ -73,7 +89,7 @@ var requestBuckets = []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .02
 func New(src Sources) *Metrics {
 	reg := prometheus.NewRegistry()
 	m := &Metrics{
-		reg: reg,
+		reg: reg, observers: map[requestLabels]requestObservers{},
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "feedd_http_requests_total", Help: "HTTP requests by route name and status code.",
 		}, []string{"route", "code"}),
@@ -142,8 +158,16 @@ func (m *Metrics) Handler() http.Handler {
 
 // ObserveRequest counts a request by route name and status, and its time.
 func (m *Metrics) ObserveRequest(route string, status int, took time.Duration) {
-	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(route).Observe(took.Seconds())
+	k := requestLabels{route, status}
+	m.mu.Lock()
+	obs, ok := m.observers[k]
+	if !ok {
+		obs = requestObservers{m.requests.WithLabelValues(route, strconv.Itoa(status)), m.latency.WithLabelValues(route)}
+		m.observers[k] = obs
+	}
+	m.mu.Unlock()
+	obs.count.Inc()
+	obs.latency.Observe(took.Seconds())
 }
 
 // ObserveReload records a batch of changes applied.

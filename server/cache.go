@@ -6,6 +6,7 @@ import (
 	"container/list"
 	"crypto/sha256"
 	"encoding/hex"
+	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -30,9 +31,9 @@ type Rendered struct {
 	// identity, the same with "-gzip" or "-br" before the closing quote.
 	tags [len(codings)]string
 	enc  [len(codings)]encoding
-	// Header values shared by every response: Content-Type, and Link
-	// (nil for none).
-	hdrType, hdrLink []string
+	// Header values shared by every response: Content-Type,
+	// Last-Modified, and Link (nil for none).
+	hdrType, hdrLastModified, hdrLink []string
 }
 
 // encoding is the document in one content coding, and its header values.
@@ -63,6 +64,9 @@ func NewRendered(body []byte, contentType string, lastModified time.Time, link s
 		// RFC 9110 wants a distinct strong tag per coding: the identity
 		// tag with the coding as a suffix.
 		tags: [...]string{`"` + tag + `"`, `"` + tag + `-gzip"`, `"` + tag + `-br"`}}
+	if !lastModified.IsZero() && !lastModified.Equal(time.Unix(0, 0)) { // as ServeContent: unknown
+		r.hdrLastModified = []string{lastModified.UTC().Format(http.TimeFormat)}
+	}
 	if link != "" {
 		r.hdrLink = []string{link}
 	}

@@ -68,19 +68,17 @@ func New(opt Options) *Server {
 	}
 	s := &Server{opt: opt, log: opt.Logger, router: mux.NewRouter(), cache: NewCache(opt.CacheBytes)}
 	s.cacheControl = []string{"public, max-age=" + strconv.Itoa(int(opt.MaxAge/time.Second))}
-	get := []string{http.MethodGet, http.MethodHead}
-	r := s.router
 	for _, k := range feed.Kinds {
-		r.HandleFunc(Route(k), s.feedHandler(k)).Methods(get...).Name(k.Name)
+		s.route(Route(k), k.Name, s.feedHandler(k))
 	}
-	r.HandleFunc("/", s.index).Methods(get...).Name("index")
-	r.HandleFunc("/opml.xml", s.opml).Methods(get...).Name("opml")
-	r.HandleFunc("/healthz", s.healthz).Methods(get...).Name("healthz")
-	r.HandleFunc("/readyz", s.readyz).Methods(get...).Name("readyz")
+	s.route("/", "index", http.HandlerFunc(s.index))
+	s.route("/opml.xml", "opml", http.HandlerFunc(s.opml))
+	s.route("/healthz", "healthz", http.HandlerFunc(s.healthz))
+	s.route("/readyz", "readyz", http.HandlerFunc(s.readyz))
 	if opt.Metrics != nil {
-		r.Handle("/metrics", opt.Metrics).Methods(get...).Name("metrics")
+		s.route("/metrics", "metrics", opt.Metrics)
 	}
-	r.Use(nameRoute)
+	r := s.router
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusNotFound, "not found: "+r.URL.Path)
 	})
@@ -190,14 +188,16 @@ func (rec *recorder) code() int {
 	return rec.status
 }
 
-// nameRoute tells the request's recorder the name of the route it matched.
-func nameRoute(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// route serves GET and HEAD requests for path with h, under the route's
+// name, which h tells the request's recorder (for metrics and logs).
+func (s *Server) route(path, name string, h http.Handler) {
+	named := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rec, ok := w.(*recorder); ok {
-			rec.route = mux.CurrentRoute(r).GetName()
+			rec.route = name
 		}
-		next.ServeHTTP(w, r)
+		h.ServeHTTP(w, r)
 	})
+	s.router.Handle(path, named).Methods(http.MethodGet, http.MethodHead).Name(name)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
