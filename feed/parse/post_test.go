@@ -63,7 +63,6 @@ func TestParseDate(t *testing.T) {
 	}
 }
 
-
 // TestCanonicalLanguage: tags are checked against the IANA registry
 // (golang.org/x/text/language) and written in their conventional case;
 // "_" is read as "-"; deprecated tags are kept as written.
@@ -412,7 +411,6 @@ func TestParseAliasBomb(t *testing.T) {
 		t.Errorf("aliases in ignored keys should not stop the post: %v", err)
 	}
 }
-
 
 // TestURLsNormalized: links and images are absolute, their hosts in
 // lower-case ASCII (IDNA), their paths and queries percent-encoded.
