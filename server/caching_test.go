@@ -193,8 +193,8 @@ func TestPreconditions(t *testing.T) {
 	}
 }
 
-// TestManyRanges: more than 10 ranges get the whole document (SPEC
-// section 2), not a multipart answer of every range.
+// TestManyRanges: more than 10 ranges get the whole document, not a
+// multipart answer of every range.
 func TestManyRanges(t *testing.T) {
 	srv := fixtureServer(t)
 	_, identity := fetch(t, "GET", srv.URL+"/rss.xml", nil)

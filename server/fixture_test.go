@@ -28,6 +28,9 @@ func newTestServer(t testing.TB, set *feed.Set, opt server.Options) (*server.Ser
 	if opt.Logger == nil {
 		opt.Logger = feedtest.Quiet
 	}
+	if opt.MaxAge == 0 {
+		opt.MaxAge = 300 * time.Second
+	}
 	s := server.New(opt)
 	srv := httptest.NewUnstartedServer(s)
 	// net/http logs queries with ";" (which some tests send on purpose).
@@ -41,7 +44,7 @@ func newTestServer(t testing.TB, set *feed.Set, opt server.Options) (*server.Ser
 func fixtureServer(t testing.TB) *httptest.Server {
 	t.Helper()
 	set, _ := feedtest.Load(t, "posts")
-	_, srv := newTestServer(t, set, server.Options{})
+	_, srv := newTestServer(t, set, server.Options{CORS: true})
 	return srv
 }
 

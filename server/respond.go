@@ -10,9 +10,10 @@ import (
 // Header values every document response shares: set by assigning the
 // slices, which no one modifies.
 var (
-	hdrVary    = []string{"Accept-Encoding"}
-	hdrNosniff = []string{"nosniff"}
-	hdrBytes   = []string{"bytes"}
+	hdrVary      = []string{"Accept-Encoding"}
+	hdrNosniff   = []string{"nosniff"}
+	hdrBytes     = []string{"bytes"}
+	hdrAnyOrigin = []string{"*"}
 )
 
 // serve writes a rendered document in the coding the client prefers.
@@ -27,6 +28,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, doc *Rendered) {
 	hdr["Etag"] = enc.hdrETag
 	hdr["Vary"] = hdrVary
 	hdr["Cache-Control"] = s.cacheControl
+	if s.cors {
+		hdr["Access-Control-Allow-Origin"] = hdrAnyOrigin
+	}
 	if servePlain(w, r, doc, enc) {
 		return
 	}
@@ -64,10 +68,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, doc *Rendered) {
 // with no precondition but If-None-Match, and no range. It answers them as
 // http.ServeContent would (a 304 when If-None-Match names any tag of the
 // document, else the whole body), from header values made once per
-// document, and reports whether it did. Through ServeContent, a cached
-// 200 costs about 3.5 µs more and a 304 about 1 µs more, which took the
-// load test's cached gzip and 304 figures (bench/load.sh, pinned to one
-// core) from about 0.87 and 0.83 of the baseline's to 0.74 and 0.79.
+// document, and reports whether it did. It exists because ServeContent
+// costs a cached 200 about 3.5 µs more and a 304 about 1 µs more, a tenth
+// or more of a whole request on one core: enough to take the load test's
+// cached gzip and 304 throughput below 0.9 of the baseline's
+// (bench/load.sh, docs/performance.md).
 func servePlain(w http.ResponseWriter, r *http.Request, doc *Rendered, enc *encoding) bool {
 	h := r.Header
 	inm := h.Get("If-None-Match")

@@ -476,15 +476,24 @@ func TestPanicIs500(t *testing.T) {
 	}
 }
 
-// TestCORS: feeds carry Access-Control-Allow-Origin: * so that web readers
-// can fetch them from browsers (SPEC section 2, http.cors).
+// TestCORS: documents carry Access-Control-Allow-Origin: * so that web
+// readers can fetch them from browsers, whatever the request (a 304 too);
+// with CORS off, none does.
 func TestCORS(t *testing.T) {
-	t.Skip("not implemented: SPEC section 2 wants Access-Control-Allow-Origin: * on feeds (http.cors, default true); " +
-		"server.Options has no such setting and cmd/feedd no http.cors key")
 	srv := fixtureServer(t)
 	for _, path := range []string{"/rss.xml", "/author/dara/feed.json", "/opml.xml"} {
-		if resp, _ := fetch(t, "GET", srv.URL+path, nil); resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+		resp, _ := fetch(t, "GET", srv.URL+path, nil)
+		if resp.Header.Get("Access-Control-Allow-Origin") != "*" {
 			t.Errorf("%s: Access-Control-Allow-Origin %q", path, resp.Header.Get("Access-Control-Allow-Origin"))
 		}
+		resp, _ = fetch(t, "GET", srv.URL+path, map[string]string{"If-None-Match": resp.Header.Get("ETag")})
+		if resp.StatusCode != http.StatusNotModified || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+			t.Errorf("%s: %d, Access-Control-Allow-Origin %q on a 304", path, resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
+		}
+	}
+	set, _ := feedtest.Load(t, "posts")
+	_, off := newTestServer(t, set, server.Options{})
+	if resp, _ := fetch(t, "GET", off.URL+"/rss.xml", nil); resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("with CORS off: Access-Control-Allow-Origin %q", resp.Header.Get("Access-Control-Allow-Origin"))
 	}
 }

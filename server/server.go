@@ -1,10 +1,12 @@
 // Package server answers HTTP for feedd: it routes every request with
 // gorilla/mux, from the kinds of feed and the formats; serves feed
 // documents, the index page and the OPML list from a cache of rendered
-// documents, with their compressed forms, through http.ServeContent for
-// conditional requests, HEAD and ranges; and answers health checks. It is
-// the only package that runs an HTTP server (Run). What a document holds
-// is render's business; which posts there are, feed's.
+// documents, with their compressed forms; answers conditional requests,
+// HEAD and ranges through http.ServeContent (plain polls, and
+// If-None-Match alone, from values made once per document: servePlain);
+// and answers health checks. It is the only package that runs an HTTP
+// server (Run). What a document holds is render's business; which posts
+// there are, feed's.
 package server
 
 import (
@@ -32,11 +34,14 @@ type Options struct {
 	// default 500.
 	MaxLimit int
 	// MaxAge is how long clients and caches may keep a document
-	// (Cache-Control); default 5 minutes.
+	// (Cache-Control's max-age; 0: they ask again every time).
 	MaxAge time.Duration
 	// CacheBytes bounds the memory of rendered documents, their
 	// compressed forms included; default DefaultCacheBytes.
 	CacheBytes int64
+	// CORS has documents carry Access-Control-Allow-Origin: *, so that
+	// readers that run in browsers can fetch them.
+	CORS bool
 	// Metrics, when set, is served at /metrics.
 	Metrics http.Handler
 	// Observe, when set, is called after each request with the name of
@@ -52,6 +57,7 @@ type Server struct {
 	router       *mux.Router
 	cache        *Cache
 	cacheControl []string // the header's value, shared by every response
+	cors         bool
 }
 
 // New builds the routes: one per kind of feed, whatever its format, then
@@ -63,10 +69,7 @@ func New(opt Options) *Server {
 	if opt.MaxLimit <= 0 {
 		opt.MaxLimit = 500
 	}
-	if opt.MaxAge == 0 {
-		opt.MaxAge = 5 * time.Minute
-	}
-	s := &Server{opt: opt, log: opt.Logger, router: mux.NewRouter(), cache: NewCache(opt.CacheBytes)}
+	s := &Server{opt: opt, log: opt.Logger, router: mux.NewRouter(), cache: NewCache(opt.CacheBytes), cors: opt.CORS}
 	s.cacheControl = []string{"public, max-age=" + strconv.Itoa(int(opt.MaxAge/time.Second))}
 	for _, k := range feed.Kinds {
 		s.route(Route(k), k.Name, s.feedHandler(k))

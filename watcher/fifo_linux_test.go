@@ -57,8 +57,8 @@ func mkfifo(t *testing.T, path string) {
 
 // TestFIFOInPostsDir: a FIFO named like a post, there at the start or
 // renamed over a post while feedd runs, neither blocks the watcher nor
-// makes it fail: it is not a regular file, so not a post (SPEC section 1),
-// every good post stays served and later edits still show.
+// makes it fail: it is not a regular file, so not a post; every good post
+// stays served and later edits still show.
 func TestFIFOInPostsDir(t *testing.T) {
 	for _, m := range bothModes {
 		t.Run(m.name, func(t *testing.T) {

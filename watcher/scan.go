@@ -19,7 +19,7 @@ import (
 )
 
 // IsIgnored reports whether a file or directory name is never read: hidden
-// names and the temp and backup files of editors (SPEC section 1).
+// names and the temp and backup files of editors (README, Posts).
 func IsIgnored(name string) bool {
 	switch {
 	case strings.HasPrefix(name, "."),

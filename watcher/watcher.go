@@ -539,7 +539,8 @@ func (w *Watcher) keep(rel string, st fileState) {
 
 // nameArena holds copies of the paths the watcher keys its state by, in
 // chunks: at 100,000 files that is a few dozen objects for the garbage
-// collector to mark rather than a string per file (issue 6). Space the
+// collector to mark rather than a string per file (see the set's records,
+// feed/table.go, and BenchmarkGCWithArchive). Space the
 // paths of removed or replaced keys took is counted as dead, and keep
 // copies the rest into a new arena when there is enough of it.
 type nameArena struct {

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/parse"
 	"github.com/feedd/feedd/watcher"
 )
 
@@ -22,7 +23,8 @@ func check(cfg *Config, stdout io.Writer) int {
 		fmt.Fprintf(stdout, "%s: %v\n", cfg.Posts, err)
 		return 1
 	}
-	for _, err := range res.Problems {
+	problems := append(res.Problems, duplicates(res.Posts)...)
+	for _, err := range problems {
 		fmt.Fprintln(stdout, err)
 	}
 	warnings := 0
@@ -32,11 +34,29 @@ func check(cfg *Config, stdout io.Writer) int {
 			warnings++
 		}
 	}
-	fmt.Fprintf(stdout, "%d posts, %d bad, %d warnings\n", res.Files, len(res.Problems), warnings)
-	if len(res.Problems) > 0 {
+	fmt.Fprintf(stdout, "%d posts, %d bad, %d warnings\n", res.Files, len(problems), warnings)
+	if len(problems) > 0 {
 		return 1
 	}
 	return 0
+}
+
+// duplicates are the posts (sorted by path) whose code an earlier one has:
+// serve keeps the path that sorts first and leaves the others out.
+func duplicates(posts []*feed.Post) []error {
+	var errs []error
+	first := map[string]string{}
+	for _, p := range posts {
+		if p.Draft || !p.HasCode {
+			continue
+		}
+		if kept, ok := first[p.ID]; ok {
+			errs = append(errs, &parse.Error{Path: p.Path, Reason: fmt.Sprintf("code %q is also %s's, which is kept", p.ID, kept)})
+			continue
+		}
+		first[p.ID] = p.Path
+	}
+	return errs
 }
 
 // noBodies is a body store that keeps nothing, for a check that reads no

@@ -43,6 +43,9 @@ type fileConfig struct {
 	WebSub struct {
 		Hubs []string `yaml:"hubs"`
 	} `yaml:"websub"`
+	HTTP struct {
+		CORS *bool `yaml:"cors"`
+	} `yaml:"http"`
 	Watch struct {
 		Debounce *duration `yaml:"debounce"`
 		Rescan   *duration `yaml:"rescan"`
@@ -82,6 +85,7 @@ type Config struct {
 	MaxLimit   int
 	MaxAge     time.Duration
 	CacheBytes int64
+	CORS       bool // http.cors
 	// The watcher's settings (watch).
 	Debounce, Rescan, PollInterval time.Duration
 	Poll                           bool
@@ -234,8 +238,8 @@ func (c *Config) names(f *configFile, _ settings) error {
 	return nil
 }
 
-// pages reads the feed section: page sizes, freshness, the cache, the
-// bodies, and the WebSub hubs.
+// pages reads the feed section (page sizes, freshness, the cache, the
+// bodies), the WebSub hubs, and http.cors.
 func (c *Config) pages(f *configFile, _ settings) error {
 	ff := &f.Feed
 	c.Site.Limit, c.MaxLimit, c.MaxAge = 50, 500, 300*time.Second
@@ -279,6 +283,7 @@ func (c *Config) pages(f *configFile, _ settings) error {
 		}
 	}
 	c.Site.Hubs = f.WebSub.Hubs
+	c.CORS = f.HTTP.CORS == nil || *f.HTTP.CORS
 	return nil
 }
 

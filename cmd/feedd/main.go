@@ -26,10 +26,13 @@ func main() {
 
 const usage = `usage:
   feedd [serve] [-posts DIR] [-addr HOST:PORT] [-base-url URL] [-config FILE]
+                [-log-format text|json] [-log-level debug|info|warn|error] [-pprof HOST:PORT]
   feedd check [-posts DIR] [-config FILE]
   feedd build -out DIR [-posts DIR] [-base-url URL] [-config FILE]
   feedd healthcheck [-addr HOST:PORT]
-  feedd version`
+  feedd version
+  feedd help
+Each command's flags: feedd COMMAND -h.`
 
 // run is feedd's whole command line; it returns the exit code: 0, 1 when
 // the work failed, 2 for a bad invocation or config.

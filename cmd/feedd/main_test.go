@@ -131,6 +131,8 @@ feed:
   cache_mb: 16
 websub:
   hubs: ["https://hub.example.com/"]
+http:
+  cors: false
 watch:
   debounce: 50ms
   rescan: 0
@@ -147,7 +149,7 @@ watch:
 			c.Site.TTL != c.MaxAge || c.CacheBytes != 0 || len(c.Site.Hubs) != 0 ||
 			c.Debounce != 200*time.Millisecond || c.Rescan != 5*time.Minute || c.Poll || c.PollInterval != time.Second ||
 			c.Site.Language != "en" || c.Parse.Language != "en" || c.Parse.Location != time.UTC ||
-			c.Parse.BaseURL == nil || c.Parse.BaseURL.String() != c.Site.BaseURL {
+			c.Parse.BaseURL == nil || c.Parse.BaseURL.String() != c.Site.BaseURL || !c.CORS {
 			t.Errorf("defaults: %+v", c)
 		}
 		if c, err := loadConfig(settings{}); err == nil || c != nil || !strings.Contains(err.Error(), "posts directory ./posts") {
@@ -166,7 +168,7 @@ watch:
 			c.Parse.Language != "km" || c.Parse.Location.String() != "Asia/Phnom_Penh" ||
 			c.Site.Limit != 20 || c.MaxLimit != 100 || c.MaxAge != time.Minute || c.Site.TTL != time.Minute ||
 			c.CacheBytes != 16<<20 || !slices.Equal(c.Site.Hubs, []string{"https://hub.example.com/"}) ||
-			c.Debounce != 50*time.Millisecond || c.Rescan != 0 || !c.Poll || c.PollInterval != 3*time.Second {
+			c.Debounce != 50*time.Millisecond || c.Rescan != 0 || !c.Poll || c.PollInterval != 3*time.Second || c.CORS {
 			t.Errorf("config values not applied: %+v", c)
 		}
 		if got := c.Site.Names[feed.ByCategory]["real-estate"]; got != "Property" {
@@ -268,6 +270,19 @@ func TestCheck(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), `bad.md:3: date: unreadable date "someday"`) {
 		t.Errorf("check should print path:line: reason: %s", stdout.String())
+	}
+	// Two posts with one code: serve keeps the path that sorts first; check
+	// reports the other as bad, naming the kept one.
+	dup := t.TempDir()
+	writeFile(t, filepath.Join(dup, "a.md"), "---\ncode: X1\ntitle: A\ndate: 2024-01-01\n---\n")
+	writeFile(t, filepath.Join(dup, "b.md"), "---\ncode: X1\ntitle: B\ndate: 2024-01-02\n---\n")
+	writeFile(t, filepath.Join(dup, "c.md"), "---\ncode: X1\ntitle: C\ndate: 2024-01-02\ndraft: true\n---\n")
+	stdout.Reset()
+	if code := run(context.Background(), []string{"check", "-posts", dup}, env(nil), &stdout, io.Discard); code != 1 {
+		t.Errorf("check with a duplicate code: exit %d, want 1\n%s", code, stdout.String())
+	}
+	if out := stdout.String(); !strings.Contains(out, `b.md: code "X1" is also a.md's, which is kept`) || strings.Contains(out, "c.md") || !strings.Contains(out, "3 posts, 1 bad") {
+		t.Errorf("check should report b.md's code as a.md's, and not the draft: %s", out)
 	}
 }
 

@@ -45,7 +45,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	m = metrics.New(sources(set, w, func() *server.Server { return srv }, store, pub))
 	srv = server.New(server.Options{
 		Site: &cfg.Site, Set: set, Logger: log, MaxLimit: cfg.MaxLimit, MaxAge: cfg.MaxAge,
-		CacheBytes: cfg.CacheBytes, Metrics: m.Handler(), Observe: m.ObserveRequest,
+		CacheBytes: cfg.CacheBytes, CORS: cfg.CORS, Metrics: m.Handler(), Observe: m.ObserveRequest,
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

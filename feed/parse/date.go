@@ -25,7 +25,7 @@ var dateLayouts = []struct {
 	{"2006-01-02", false},
 }
 
-// Date reads a post's date in any of the forms SPEC section 1 accepts:
+// Date reads a post's date in any of the forms the README lists:
 // RFC 3339 with or without fractional seconds, Jekyll's
 // "2006-01-02 15:04:05 -0700", and zoneless forms read in loc.
 func Date(s string, loc *time.Location) (time.Time, error) {

@@ -119,7 +119,7 @@ func renderRSS(d *Document, w io.Writer) error {
 		}
 		if len(item.Creators) == 0 {
 			// Every item names a creator: the site's author when the post
-			// names none (SPEC section 2).
+			// names none.
 			item.Creators = []rssText{newRSSText(d.feedAuthor())}
 		}
 		if p.Language != ch.Language {

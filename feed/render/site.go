@@ -13,7 +13,7 @@ import (
 	"github.com/feedd/feedd/feed"
 )
 
-// Site is what every document shows of the site (SPEC section 3: site,
+// Site is what every document shows of the site (the config's site,
 // categories, languages, websub, and the page size).
 type Site struct {
 	Title       string
