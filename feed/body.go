@@ -38,6 +38,10 @@ type Body struct {
 	markdown []byte
 	store    BodyStore
 	id       uint64
+	// fresh: put in store by Set.Prepare, and no record owns it yet. A
+	// post made from a record (or applied already) is not: applying it
+	// again puts a copy, which the new record owns.
+	fresh bool
 }
 
 const (

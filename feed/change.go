@@ -3,7 +3,8 @@ package feed
 // Change is what one published snapshot changed: the posts it published,
 // updated and withdrew, and the feeds whose lists of posts differ. The set
 // links each change to the next, so a consumer (WebSub pings, webhooks)
-// follows them in order and misses none:
+// follows them in order and misses none. A change keeps every later one
+// (and its snapshot) alive: a consumer holds only the one it is at.
 //
 //	c := set.Latest()
 //	for {

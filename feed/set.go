@@ -47,6 +47,7 @@ type Set struct {
 	// they replaced, let go once the change is published.
 	staged   map[string]ref
 	released []uint64
+	pulled   []ref // posts not due yet that staged changes took out of future
 
 	cur    atomic.Pointer[Snapshot]
 	latest atomic.Pointer[Change]
@@ -98,8 +99,8 @@ func (s *Set) Now() time.Time { return s.now() }
 // as it is parsed (from many goroutines: it is safe for concurrent use), so
 // that the bodies of a whole archive are never in memory at once.
 func (s *Set) Prepare(p *Post) error {
-	if p.Body.store == s.bodies {
-		return nil
+	if p.Body.store == s.bodies && p.Body.fresh {
+		return nil // prepared, and no record owns the body yet
 	}
 	blob, err := p.Body.blob()
 	if err != nil {
@@ -109,7 +110,7 @@ func (s *Set) Prepare(p *Post) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", p.Path, err)
 	}
-	p.Body = Body{store: s.bodies, id: id}
+	p.Body = Body{store: s.bodies, id: id, fresh: true}
 	return nil
 }
 
@@ -124,7 +125,7 @@ func (s *Set) Apply(upserts []*Post, removes []string) *Snapshot {
 	defer s.mu.Unlock()
 	s.stage(upserts, removes)
 	snap := s.publish(s.staged)
-	s.staged = nil
+	s.staged, s.pulled = nil, s.pulled[:0]
 	for _, id := range s.released {
 		s.bodies.Release(id)
 	}
@@ -168,6 +169,12 @@ func (s *Set) stage(upserts []*Post, removes []string) {
 	}
 	drop := func(old ref) {
 		touch(s.tab.id(old))
+		if i, ok := s.futureIndex(old); ok {
+			// Out of the future list now: a Refresh before the change is
+			// published must not make it public.
+			s.future = slices.Delete(s.future, i, i+1)
+			s.pulled = append(s.pulled, old)
+		}
 		s.unindex(old)
 		s.textLive -= int64(s.tab.rec(old).text.n)
 		s.released = append(s.released, s.tab.rec(old).body)
@@ -189,6 +196,7 @@ func (s *Set) stage(upserts []*Post, removes []string) {
 		r := s.add(p)
 		s.posts.put(r)
 		s.index(r)
+		p.Body.fresh = false // the record owns the body now
 	}
 }
 
@@ -381,7 +389,7 @@ func (s *Set) settle(touched map[string]ref, now time.Time) (removed, added []re
 		if old != noRef {
 			if i, ok := s.futureIndex(old); ok {
 				s.future = slices.Delete(s.future, i, i+1)
-			} else {
+			} else if !slices.Contains(s.pulled, old) { // a future post was never public
 				removed = append(removed, old)
 			}
 		}
@@ -453,7 +461,7 @@ func nextSnapshot(prev *Snapshot, t *table, removed, added []ref, now time.Time,
 			delete(snap.views, k)
 			continue
 		}
-		snap.views[k] = nextView(t, old, items, drop[k], put[k], now, version)
+		snap.views[k] = nextView(t, old, items, drop[k], put[k], now, version, prev == nil)
 	}
 	all := ViewKey{Kind: Everything}
 	if _, ok := snap.views[all]; !ok {
@@ -512,11 +520,12 @@ func merge(t *table, old, drop, put []ref) []ref {
 	return append(out, old[i:]...)
 }
 
-// nextView describes the feed old.Key holding items, after drop and put.
-func nextView(t *table, old *View, items, drop, put []ref, now time.Time, version uint64) *View {
-	v := &View{Key: old.Key, items: items, RemovedAt: old.RemovedAt, Revision: version}
-	if len(drop) > 0 && now.After(v.RemovedAt) && withdraws(t, drop, put) {
-		v.RemovedAt = now
+// nextView describes the feed old.Key holding items, after drop and put
+// (in the set's first snapshot if first).
+func nextView(t *table, old *View, items, drop, put []ref, now time.Time, version uint64, first bool) *View {
+	v := &View{Key: old.Key, items: items, ChangedAt: old.ChangedAt, Revision: version}
+	if !first && now.After(v.ChangedAt) {
+		v.ChangedAt = now
 	}
 	if len(items) > 0 {
 		v.Newest = t.post(items[0]).Date
@@ -525,21 +534,6 @@ func nextView(t *table, old *View, items, drop, put []ref, now time.Time, versio
 		v.Names[i] = facetName(t, f, v.Key.Values[i], old.Names[i], items, drop, put)
 	}
 	return v
-}
-
-// withdraws says whether a post of drop leaves without a new version of
-// it in put.
-func withdraws(t *table, drop, put []ref) bool {
-	replaced := make(map[string]bool, len(put))
-	for _, r := range put {
-		replaced[t.id(r)] = true
-	}
-	for _, r := range drop {
-		if !replaced[t.id(r)] {
-			return true
-		}
-	}
-	return false
 }
 
 // facetName is the smallest spelling the posts of a view give its value

@@ -2,18 +2,23 @@ package feed_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"math/rand/v2"
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/feedd/feedd/bodies"
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/feedtest"
+	"github.com/feedd/feedd/feed/render"
 )
 
 func TestSetOrderAndViews(t *testing.T) {
@@ -449,4 +454,138 @@ func TestStage(t *testing.T) {
 	if want := []string{"h<p>a0.</p>", "h<p>b0.</p>"}; !slices.Equal(released, want) {
 		t.Errorf("released %q, want %q", released, want)
 	}
+}
+
+// TestRefreshDuringStagedScan: a full scan stages a new version of a
+// future-dated post (postponed by a day); before the scan's Apply, the old
+// version's time comes and the due-post timer calls Refresh. The old
+// version, no longer on disk, is never published, and the scan's change
+// withdraws nothing that was never public.
+func TestRefreshDuringStagedScan(t *testing.T) {
+	clock := &fakeClock{now: time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC)}
+	set := newSet(clock.Now, nil)
+	set.Apply([]*feed.Post{
+		mustParse(t, "now.md", "code: NOW\ntitle: now\ndate: 2024-06-01T11:00:00Z"),
+		mustParse(t, "embargo.md", "code: EMB\ntitle: v1\ndate: 2024-06-01T13:00:00Z"),
+	}, nil)
+	c := set.Latest()
+	set.Stage([]*feed.Post{mustParse(t, "embargo.md", "code: EMB\ntitle: v2\ndate: 2024-06-02T13:00:00Z")}, nil)
+	clock.Set(time.Date(2024, 6, 1, 13, 0, 1, 0, time.UTC))
+	snap := set.Refresh()
+	c = next(t, c)
+	if got := titles(snap.Posts()); got != "NOW=now" {
+		t.Errorf("Refresh during a staged scan published %s; want only NOW=now (EMB was postponed on disk)", got)
+	}
+	if got := titles(c.Published()); got != "" {
+		t.Errorf("the Refresh's change publishes %s", got)
+	}
+	snap = set.Apply(nil, nil)
+	c = next(t, c)
+	if got := titles(snap.Posts()); got != "NOW=now" {
+		t.Errorf("after the scan: %s", got)
+	}
+	if got := titles(c.Withdrawn()); got != "" {
+		t.Errorf("the scan's change withdraws %s, which was never public", got)
+	}
+	clock.Set(time.Date(2024, 6, 2, 13, 0, 1, 0, time.UTC))
+	if got := titles(set.Refresh().Posts()); got != "EMB=v2,NOW=now" {
+		t.Errorf("at the new date: %s, want EMB=v2 published", got)
+	}
+}
+
+// TestReapplyOwnPost: a post taken from the set and applied again, edited,
+// keeps its body: the new record owns a copy, not the id the old record
+// gives back.
+func TestReapplyOwnPost(t *testing.T) {
+	set := newSet(nil, nil)
+	set.Apply([]*feed.Post{mustParseBody(t, "a.md", "code: A\ntitle: a\ndate: 2024-01-01", "Body.")}, nil)
+	p, _ := set.Post("a.md")
+	p.Title = "a, retitled"
+	for range 2 { // the same Post object twice, too
+		snap := set.Apply([]*feed.Post{p}, nil)
+		if html, err := snap.Posts()[0].HTML(); err != nil || html != "<p>Body.</p>" {
+			t.Errorf("the re-applied post's body: %q, %v", html, err)
+		}
+	}
+}
+
+// TestSetUnderConcurrentReaders: one writer (Apply, Stage, Refresh), its
+// table renewed at every Apply and its body store compacting all the
+// time, against readers rendering every feed of the current snapshot and a
+// follower of every change. Under -race, a reader that sees a record
+// change under it is reported; every post of the current snapshot always
+// has its body.
+func TestSetUnderConcurrentReaders(t *testing.T) {
+	defer feed.SetRenewAbove(0)()
+	store := newStore(t, bodies.Options{SegmentSize: 4 << 10, CompactAbove: 1})
+	clock := &fakeClock{now: time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)}
+	set := newSet(clock.Now, store)
+	site := feedtest.Site()
+	mk := func(i, v int) *feed.Post {
+		day := 1 + i%40 // some in the future
+		return mustParseBody(t, fmt.Sprintf("p%d.md", i),
+			fmt.Sprintf("code: P%d\ntitle: p%d v%d\ndate: 2024-%02d-%02dT00:00:00Z\ncategory: c%d\nauthor: a%d", i, i, v, 5+day/28, 1+day%28, i%5, i%3),
+			strings.Repeat(fmt.Sprintf("body %d %d. ", i, v), 20))
+	}
+	var posts []*feed.Post
+	for i := range 60 {
+		posts = append(posts, mk(i, 0))
+	}
+	set.Apply(posts, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				snap := set.Current()
+				for _, v := range snap.Views() {
+					if d, ok := site.Document(snap, v, render.Atom, 1, 50); ok {
+						_ = d.Render(io.Discard) // a body may be gone in an old snapshot
+					}
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for c := set.Latest(); ; {
+			select {
+			case <-ctx.Done():
+				return
+			case <-c.Done():
+				if c = c.Next(); c == nil {
+					t.Error("Next is nil after Done")
+					return
+				}
+				for _, p := range append(append(c.Published(), c.Updated()...), c.Withdrawn()...) {
+					_ = p.Title + p.Path
+				}
+			}
+		}
+	})
+	r := rand.New(rand.NewPCG(1, 2))
+	for round := range 150 {
+		var up []*feed.Post
+		for range 1 + r.IntN(5) {
+			up = append(up, mk(r.IntN(80), round+1))
+		}
+		var rm []string
+		if r.IntN(3) == 0 {
+			rm = append(rm, fmt.Sprintf("p%d.md", r.IntN(80)))
+		}
+		if r.IntN(2) == 0 {
+			set.Stage(up, nil)
+			clock.Set(clock.Now().Add(2 * time.Hour))
+			set.Refresh()
+			set.Apply(nil, rm)
+		} else {
+			set.Apply(up, rm)
+		}
+		for p := range set.Current().All() {
+			if _, err := p.HTML(); err != nil {
+				t.Fatalf("round %d: a post of the current snapshot: %v", round, err)
+			}
+		}
+	}
+	cancel()
+	wg.Wait()
 }

@@ -14,10 +14,11 @@ type View struct {
 	// replica agrees): "Real Estate", "zh-Hant".
 	Names  [maxFacets]string
 	Newest time.Time
-	// RemovedAt is when this process last saw a post leave the view (not
-	// replaced by a new version of it): a document's Last-Modified must move
-	// forward then too, though its newest item may be older.
-	RemovedAt time.Time
+	// ChangedAt is when this process last saw the view's posts change
+	// (zero until a change after its first snapshot): a document's
+	// Last-Modified moves forward then too, though its items' times may be
+	// older (a post withdrawn, or a back-dated one added).
+	ChangedAt time.Time
 	// Revision is the version of the snapshot that last changed the view:
 	// a document rendered from it stays valid while it is the same.
 	Revision uint64

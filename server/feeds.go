@@ -70,10 +70,13 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, snap *feed.Sn
 	}
 	doc, err := renderFeed(d, path, query)
 	if cur := s.opt.Set.Current(); err != nil && retry && cur.Version != snap.Version {
-		if v, ok := cur.View(key.view); ok {
-			s.serveFeed(w, r, cur, v, key, false)
+		v, ok := cur.View(key.view)
+		if !ok { // the feed's last post went meanwhile
+			httpError(w, http.StatusNotFound, missingView(key.view, cur))
 			return
 		}
+		s.serveFeed(w, r, cur, v, key, false)
+		return
 	}
 	if err != nil {
 		s.log.Error("rendering a feed", "path", r.URL.Path, "err", err)

@@ -47,8 +47,8 @@ func newest(snap *feed.Snapshot) (t time.Time) {
 		if v.Newest.After(t) {
 			t = v.Newest
 		}
-		if v.RemovedAt.After(t) {
-			t = v.RemovedAt
+		if v.ChangedAt.After(t) {
+			t = v.ChangedAt
 		}
 	}
 	return t

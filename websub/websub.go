@@ -51,13 +51,22 @@ type Publisher struct {
 
 	mu      sync.Mutex
 	queue   []ping
-	pending map[ping]int // queued or in backoff -> attempts made
+	pending map[ping]*pingState // queued, in flight or in backoff
 	wake    chan struct{}
 
 	sent, failed, retried, seen atomic.Uint64
 }
 
 type ping struct{ hub, topic string }
+
+// pingState is where a pending ping is.
+type pingState struct {
+	attempts int
+	inFlight bool
+	// again: the feed changed while the ping was in flight, so the hub
+	// may have fetched the feed before the change: ping once more.
+	again bool
+}
 
 // New returns a publisher for the feeds of set, described by site.
 func New(set *feed.Set, site *render.Site, opt Options) *Publisher {
@@ -76,7 +85,7 @@ func New(set *feed.Set, site *render.Site, opt Options) *Publisher {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	return &Publisher{opt: opt, site: site, log: opt.Logger, from: set.Latest(), pending: map[ping]int{}, wake: make(chan struct{}, 1)}
+	return &Publisher{opt: opt, site: site, log: opt.Logger, from: set.Latest(), pending: map[ping]*pingState{}, wake: make(chan struct{}, 1)}
 }
 
 // Stats returns the ping counters.
@@ -93,7 +102,11 @@ func (p *Publisher) Run(ctx context.Context) {
 	for range p.opt.Workers {
 		wg.Go(func() { p.work(ctx, &wg) })
 	}
-	for c := p.from; ; {
+	// Following the chain from here on, and holding no earlier change,
+	// which would keep every change (and its snapshot) after it alive.
+	c := p.from
+	p.from = nil
+	for {
 		select {
 		case <-ctx.Done():
 			return
@@ -131,10 +144,13 @@ func (p *Publisher) enqueue(topics []string) {
 	for _, hub := range p.opt.Hubs {
 		for _, t := range topics {
 			pg := ping{hub, t}
-			if _, ok := p.pending[pg]; ok {
-				continue // the pending ping will make the hub fetch the new state
+			if st, ok := p.pending[pg]; ok {
+				// A ping not sent yet makes the hub fetch the new state;
+				// one in flight may not.
+				st.again = st.again || st.inFlight
+				continue
 			}
-			p.pending[pg] = 0
+			p.pending[pg] = &pingState{}
 			p.queue = append(p.queue, pg)
 			n++
 		}
@@ -163,8 +179,10 @@ func (p *Publisher) work(ctx context.Context, wg *sync.WaitGroup) {
 		ok := len(p.queue) > 0
 		if ok {
 			pg, p.queue = p.queue[0], p.queue[1:]
-			p.pending[pg]++
-			attempt = p.pending[pg]
+			st := p.pending[pg]
+			st.attempts++
+			st.inFlight = true
+			attempt = st.attempts
 		}
 		more := len(p.queue) > 0
 		p.mu.Unlock()
@@ -184,14 +202,15 @@ func (p *Publisher) work(ctx context.Context, wg *sync.WaitGroup) {
 		case err == nil:
 			p.sent.Add(1)
 			p.log.Debug("websub ping sent", "hub", pg.hub, "url", pg.topic)
-			p.done(pg)
+			p.done(pg, false)
 		case ctx.Err() != nil:
 			return
 		case attempt >= p.opt.Attempts:
 			p.failed.Add(1)
 			p.log.Error("websub ping failed; giving up", "hub", pg.hub, "url", pg.topic, "attempts", attempt, "err", err)
-			p.done(pg)
+			p.done(pg, false)
 		default:
+			p.done(pg, true)
 			p.retried.Add(1)
 			delay := p.opt.Backoff << (attempt - 1)
 			p.log.Warn("websub ping failed; will retry", "hub", pg.hub, "url", pg.topic, "attempt", attempt, "retry_in", delay.String(), "err", err)
@@ -211,10 +230,24 @@ func (p *Publisher) work(ctx context.Context, wg *sync.WaitGroup) {
 	}
 }
 
-func (p *Publisher) done(pg ping) {
+// done ends an attempt of pg: it will be tried again (retry), or it is
+// over, unless its feed changed while it was in flight (then a fresh ping
+// is queued).
+func (p *Publisher) done(pg ping, retry bool) {
 	p.mu.Lock()
-	delete(p.pending, pg)
-	p.mu.Unlock()
+	defer p.mu.Unlock()
+	st := p.pending[pg]
+	st.inFlight = false
+	switch {
+	case retry:
+		st.again = false // the retry comes after the change anyway
+	case st.again:
+		*st = pingState{}
+		p.queue = append(p.queue, pg)
+		p.signal()
+	default:
+		delete(p.pending, pg)
+	}
 }
 
 // send posts one publish ping; any 2xx answer is success.

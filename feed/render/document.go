@@ -114,11 +114,11 @@ func (d *Document) Updated() time.Time {
 
 // LastModified is the newest change the document shows: the latest of its
 // items' `updated` times and file modification times, and of the last
-// removal of a post from its feed seen by this process.
+// change of its feed's posts seen by this process.
 func (d *Document) LastModified() time.Time {
 	t := d.Updated()
-	if d.View.RemovedAt.After(t) {
-		t = d.View.RemovedAt
+	if d.View.ChangedAt.After(t) {
+		t = d.View.ChangedAt
 	}
 	for _, p := range d.Posts {
 		if p.ModTime.After(t) {
