@@ -82,9 +82,22 @@ func FuzzRender(f *testing.F) {
 			}
 		}
 		views := snap.Views()
-		// The feed of every post; then the post's language, each category
-		// and each author, alone and with the language.
-		if wantViews := 1 + want*(1+2*len(p.Categories)+2*len(authors)); len(views) != wantViews {
+		// A feed of each kind for every combination of the post's values
+		// of the kind's facets (and the feed of every post, even empty).
+		values := map[*feed.Facet]int{feed.ByCategory: len(p.Categories), feed.ByLanguage: 1, feed.ByAuthor: len(authors)}
+		wantViews := 1
+		for _, k := range feed.Kinds[1:] {
+			n := want
+			for _, f := range k.Facets {
+				c, ok := values[f]
+				if !ok {
+					t.Fatalf("this test does not know facet %s: add how many values a post has of it", f.Name)
+				}
+				n *= c
+			}
+			wantViews += n
+		}
+		if len(views) != wantViews {
 			t.Fatalf("%d feeds for a post in %d categories by %d authors, want %d", len(views), len(p.Categories), len(authors), wantViews)
 		}
 		for _, f := range render.Formats {

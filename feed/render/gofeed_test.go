@@ -48,11 +48,7 @@ func TestFixtureFeeds(t *testing.T) {
 func TestEveryFeedParsesWithGofeed(t *testing.T) {
 	snap := fixture(t)
 	site := feedtest.Site()
-	views := feedtest.Views()
-	if len(views) != 22 {
-		t.Fatalf("the fixture should give 22 feeds, feedtest.Views gives %d", len(views))
-	}
-	for _, v := range views {
+	for _, v := range feedtest.Views() {
 		for _, f := range render.Formats {
 			d, body := document(t, site, snap, v.Key, f, 1, 50)
 			t.Run(strings.TrimPrefix(d.SelfURL(), site.BaseURL), func(t *testing.T) {
