@@ -2,7 +2,9 @@
 // same routes on gorilla/mux (one per kind of feed), the same http.Server
 // timeouts and header limit as `feedd serve`, and nothing else: it serves
 // one precomputed document and its precomputed gzip at every feed URL,
-// with a strong ETag, and answers If-None-Match with 304.
+// with the headers a feed response must carry (a strong ETag, Vary,
+// Cache-Control, Last-Modified, Access-Control-Allow-Origin), and answers
+// If-None-Match with 304.
 //
 //	go run ./bench/baseline -file rss.xml -addr 127.0.0.1:18101
 package main
@@ -35,6 +37,11 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	info, err := os.Stat(*file)
+	if err != nil {
+		log.Fatal(err)
+	}
+	lastModified := info.ModTime().UTC().Format(http.TimeFormat)
 	var gz bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
 	_, _ = zw.Write(body)
@@ -45,13 +52,16 @@ func main() {
 	bodyLen, gzLen := strconv.Itoa(len(body)), strconv.Itoa(gz.Len())
 	serve := func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Type", *ctype)
 		h.Set("Vary", "Accept-Encoding")
+		h.Set("Cache-Control", "public, max-age=300")
+		h.Set("Access-Control-Allow-Origin", "*")
 		if inm := r.Header.Get("If-None-Match"); inm == tag || inm == gzTag {
 			h.Set("ETag", inm)
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}
+		h.Set("Content-Type", *ctype)
+		h.Set("Last-Modified", lastModified)
 		if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
 			h.Set("ETag", gzTag)
 			h.Set("Content-Encoding", "gzip")
