@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/feedd/feedd/feed"
@@ -112,8 +113,10 @@ func (s *Server) Cache() *Cache { return s.cache }
 
 // ServeHTTP serves a request; a panic becomes a logged 500, never a crash.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rec := &recorder{ResponseWriter: w, route: "unmatched"}
+	rec := recorders.Get().(*recorder)
+	*rec = recorder{ResponseWriter: w, route: "unmatched"}
 	start := time.Now()
+	defer recorders.Put(rec)
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
@@ -136,6 +139,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	s.router.ServeHTTP(rec, r)
 }
+
+// recorders are reused: a request makes no garbage of its own for them.
+var recorders = sync.Pool{New: func() any { return new(recorder) }}
 
 // recorder notes a response's status and size, and the route that served
 // it.
