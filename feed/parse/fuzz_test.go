@@ -48,7 +48,7 @@ func absoluteHTTPURL(s string) bool {
 // FuzzParse: for any bytes, Parse gives either a one-line *PostError or a
 // post whose fields a feed can carry as they are.
 //
-//	go test ./feed -run '^$' -fuzz '^FuzzParse$' -fuzztime 1m
+//	go test ./feed/parse -run '^$' -fuzz '^FuzzParse$' -fuzztime 1m
 func FuzzParse(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -15,7 +15,7 @@ import (
 // memory, as feedd check and an edit read it; and deferred, as the
 // start-up scan reads it (front matter only).
 //
-//	go test ./feed -run '^$' -bench Parse -benchmem
+//	go test ./feed/parse -run '^$' -bench Parse -benchmem
 func BenchmarkParse(b *testing.B) {
 	data, err := os.ReadFile(filepath.Join(feedtest.Samples(), "000_9998e3ab84582ced.md"))
 	if err != nil {

@@ -37,13 +37,16 @@ func sameFrontMatter(fast, slow *frontMatter) string {
 // the same way. .ci/run fuzzes it; testdata/fuzz/FuzzSimpleFrontMatter
 // holds more seeds.
 //
-//	go test ./feed -run '^$' -fuzz '^FuzzSimpleFrontMatter$' -fuzztime 30s
+//	go test ./feed/parse -run '^$' -fuzz '^FuzzSimpleFrontMatter$' -fuzztime 30s
 func FuzzSimpleFrontMatter(f *testing.F) {
 	for _, seed := range simpleCases {
 		f.Add(seed.src)
 	}
-	for _, glob := range []string{"../posts/*.md", "../posts/samples/*/*/*.md", "testdata/posts/*.md", "testdata/awkward/*.md"} {
+	for _, glob := range []string{"../../posts/*.md", "../../posts/samples/*/*/*.md", "../testdata/posts/*.md", "../testdata/awkward/*.md"} {
 		posts, _ := filepath.Glob(glob)
+		if len(posts) == 0 {
+			f.Fatalf("no seed posts at %s", glob)
+		}
 		for _, p := range posts {
 			if data, err := os.ReadFile(p); err == nil {
 				if front, _, _, err := splitFrontMatter(data); err == nil {
@@ -123,9 +126,9 @@ func TestSimpleFrontMatter(t *testing.T) {
 // small reader (what nearly every post takes) and with yaml.v3 (what the
 // rest take): the measure readSimpleFrontMatter's doc comment cites.
 //
-//	go test ./feed -run '^$' -bench FrontMatter -benchmem
+//	go test ./feed/parse -run '^$' -bench FrontMatter -benchmem
 func BenchmarkFrontMatter(b *testing.B) {
-	data, err := os.ReadFile(filepath.Join("..", "posts", "000_9998e3ab84582ced.md"))
+	data, err := os.ReadFile(filepath.Join("..", "..", "posts", "000_9998e3ab84582ced.md"))
 	if err != nil {
 		b.Fatal(err)
 	}
