@@ -1,8 +1,6 @@
 package feed_test
 
 import (
-	"bytes"
-	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -94,25 +92,13 @@ func newStore(t testing.TB, opt bodies.Options) *bodies.Store {
 	return s
 }
 
-// renderDoc renders page 1 of view v of snap in format f, every post on
-// it.
-func renderDoc(snap *feed.Snapshot, v *feed.View, f *render.Format) ([]byte, error) {
-	doc, ok := feedtest.Site().Document(snap, v, f, 1, 500)
-	if !ok {
-		return nil, fmt.Errorf("%s: no first page", v.Key.Dir())
-	}
-	var buf bytes.Buffer
-	err := doc.Render(&buf)
-	return buf.Bytes(), err
-}
-
 // renderSnapshot renders every feed of snap, in every format, by URL.
 func renderSnapshot(t testing.TB, snap *feed.Snapshot) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
 	for _, v := range snap.Views() {
 		for _, f := range render.Formats {
-			b, err := renderDoc(snap, v, f)
+			b, err := feedtest.Render(snap, v, f)
 			if err != nil {
 				t.Fatalf("%s%s: %v", v.Key.Dir(), f.File, err)
 			}

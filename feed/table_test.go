@@ -106,7 +106,7 @@ func TestOldSnapshotsAfterEdits(t *testing.T) {
 				})
 				for _, f := range render.Formats {
 					url := v.Key.Dir() + f.File
-					got, err := renderDoc(old, v, f)
+					got, err := feedtest.Render(old, v, f)
 					switch {
 					case err == nil && !bytes.Equal(got, want[url]):
 						t.Errorf("%s of the old snapshot changed once the set moved on:\n%.300s", url, got)

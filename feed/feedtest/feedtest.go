@@ -5,6 +5,8 @@
 package feedtest
 
 import (
+	"bytes"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
@@ -177,4 +179,16 @@ func Views() []View {
 		}
 	}
 	return views
+}
+
+// Render renders page 1 of view v of snap in format f for Site, every
+// post on it (up to 500).
+func Render(snap *feed.Snapshot, v *feed.View, f *render.Format) ([]byte, error) {
+	doc, ok := Site().Document(snap, v, f, 1, 500)
+	if !ok {
+		return nil, fmt.Errorf("%s: no first page", v.Key.Dir())
+	}
+	var buf bytes.Buffer
+	err := doc.Render(&buf)
+	return buf.Bytes(), err
 }

@@ -329,7 +329,7 @@ func TestParseUnsafeContent(t *testing.T) {
 	snap := set.Apply([]*feed.Post{p}, nil)
 	v, _ := snap.View(everything)
 	for _, f := range []*render.Format{render.RSS, render.Atom} {
-		doc, err := renderDoc(snap, v, f)
+		doc, err := feedtest.Render(snap, v, f)
 		if err != nil {
 			t.Fatal(err)
 		}
