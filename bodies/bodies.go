@@ -22,7 +22,7 @@
 // kept in memory until it is released or replaced; the Store logs the first
 // such failure and keeps working.
 //
-// Memory has the same methods and keeps every body in the heap.
+// bench/bodystores compares this with bbolt and with a file per body.
 package bodies
 
 import (
