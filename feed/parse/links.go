@@ -41,6 +41,9 @@ func asciiHost(hostport string) (string, error) {
 	if h, p, err := net.SplitHostPort(hostport); err == nil {
 		host, port = h, p
 	}
+	if host == "" {
+		return "", fmt.Errorf("no host name")
+	}
 	ascii, err := idna.Lookup.ToASCII(host)
 	if err != nil {
 		if strings.HasPrefix(host, "[") || net.ParseIP(host) != nil {
