@@ -46,7 +46,9 @@ func readSimpleFrontMatter(src []byte) (*frontMatter, bool) {
 // simpleLine reads `key: value` on line number n.
 func simpleLine(line []byte, n int) (string, yaml.Node, bool) {
 	colon := bytes.IndexByte(line, ':')
-	if colon < 1 || !simpleText(line) {
+	// YAML takes a plain key of at most 1024 characters (yaml.v3 refuses
+	// a longer one); such a key is left to it.
+	if colon < 1 || colon > 1000 || !simpleText(line) {
 		return "", yaml.Node{}, false
 	}
 	key := line[:colon]
