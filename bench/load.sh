@@ -32,8 +32,11 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 nginx=$(command -v nginx || echo /usr/sbin/nginx)
 
-go build -o "$work/feedd" ./cmd/feedd
-go build -o "$work/baseline" ./bench/baseline
+# Built as the Dockerfile builds feedd: what ships is what is measured, and
+# -trimpath keeps the binary, and so its figures, the same from any checkout.
+build() { CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$1" "$2"; }
+build "$work/feedd" ./cmd/feedd
+build "$work/baseline" ./bench/baseline
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
