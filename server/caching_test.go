@@ -251,9 +251,10 @@ func TestCacheKeepsUntouchedFeeds(t *testing.T) {
 }
 
 // TestCacheBounded: odd limit values cannot grow the cache past its bound,
-// and what it drops is made again when asked for.
+// what it drops is made again when asked for, and a page over an eighth of
+// the bound is served but never kept (it would push out the rest).
 func TestCacheBounded(t *testing.T) {
-	const bound = 64 << 10
+	const bound = 256 << 10
 	set := feedtest.NewSet()
 	s, srv := newTestServer(t, set, server.Options{CacheBytes: bound})
 	var posts []*feed.Post
@@ -278,6 +279,13 @@ func TestCacheBounded(t *testing.T) {
 	misses := s.Cache().Misses()
 	if resp, _ := fetch(t, "GET", srv.URL+"/rss.xml?limit=2", nil); resp.StatusCode != 200 || s.Cache().Misses() != misses+1 {
 		t.Errorf("an early page, long dropped: %d, %d misses more", resp.StatusCode, s.Cache().Misses()-misses)
+	}
+	for range 2 {
+		misses = s.Cache().Misses()
+		resp, body := fetch(t, "GET", srv.URL+"/rss.xml?limit=200", nil)
+		if resp.StatusCode != 200 || 2*len(body) < bound/8 || s.Cache().Misses() != misses+1 {
+			t.Errorf("a page of %d bytes, over an eighth of the bound: %d, %d misses more, want a miss each time", len(body), resp.StatusCode, s.Cache().Misses()-misses)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -68,7 +69,10 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, snap *feed.Sn
 		http.Redirect(w, r, d.SelfURL(), http.StatusMovedPermanently)
 		return
 	}
-	doc, err := renderFeed(d, path, query)
+	doc, err := makeDoc(r, func() (*Rendered, error) { return renderFeed(d, path, query) })
+	if errors.Is(err, errGone) {
+		return
+	}
 	if cur := s.opt.Set.Current(); err != nil && retry && cur.Version != snap.Version {
 		v, ok := cur.View(key.view)
 		if !ok { // the feed's last post went meanwhile

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
@@ -29,13 +30,21 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, name, content
 		s.serve(w, r, doc)
 		return
 	}
-	body, err := build(snap)
+	doc, err := makeDoc(r, func() (*Rendered, error) {
+		body, err := build(snap)
+		if err != nil {
+			return nil, err
+		}
+		return NewRendered(body, contentType, newest(snap), ""), nil
+	})
+	if errors.Is(err, errGone) {
+		return
+	}
 	if err != nil {
 		s.log.Error("rendering a page", "page", name, "err", err)
 		httpError(w, http.StatusInternalServerError, "internal error rendering the "+name+" page")
 		return
 	}
-	doc := NewRendered(body, contentType, newest(snap), "")
 	s.cache.put(key, snap.Version, doc)
 	s.serve(w, r, doc)
 }

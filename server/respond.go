@@ -23,7 +23,10 @@ var (
 // for plain requests (see servePlain).
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, doc *Rendered) {
 	coding := negotiate(r.Header.Get("Accept-Encoding"))
-	enc := doc.encoding(coding)
+	enc := doc.encoding(r.Context(), coding)
+	if enc == nil {
+		return // the client went away while it waited
+	}
 	hdr := w.Header()
 	hdr["Etag"] = enc.hdrETag
 	hdr["Vary"] = hdrVary

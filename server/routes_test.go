@@ -3,6 +3,8 @@ package server_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -317,6 +319,45 @@ func TestNotReady(t *testing.T) {
 	_, body = fetch(t, "GET", srv.URL+"/atom.xml", nil)
 	if !strings.Contains(string(body), "<updated>1970-01-01T00:00:00Z</updated>") {
 		t.Errorf("empty Atom feed should have a fixed updated time: %s", body)
+	}
+}
+
+// TestStopping: once the process begins to shut down, /readyz answers 503
+// (a load balancer stops sending), and the feeds are still served.
+func TestStopping(t *testing.T) {
+	set, _ := feedtest.Load(t, "posts")
+	s, srv := newTestServer(t, set, server.Options{})
+	s.Stopping()
+	if resp, body := fetch(t, "GET", srv.URL+"/readyz", nil); resp.StatusCode != 503 || !strings.Contains(string(body), "shutting down") {
+		t.Errorf("/readyz while stopping: %d %s, want 503", resp.StatusCode, body)
+	}
+	if resp, body := fetch(t, "GET", srv.URL+"/rss.xml", nil); resp.StatusCode != 200 {
+		t.Errorf("/rss.xml while stopping: %d %s, want 200", resp.StatusCode, body)
+	}
+}
+
+// TestTransferEncodingRefused: a request with Transfer-Encoding (feedd
+// takes no bodies; beside a Content-Length it is request smuggling) is a
+// 400, and its connection is closed: what follows it on the connection is
+// never served as a request.
+func TestTransferEncodingRefused(t *testing.T) {
+	set, _ := feedtest.Load(t, "posts")
+	_, srv := newTestServer(t, set, server.Options{})
+	for _, hdr := range []string{"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n", "Transfer-Encoding: chunked\r\n"} {
+		conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		io.WriteString(conn, "GET /rss.xml HTTP/1.1\r\nHost: x\r\n"+hdr+"\r\n0\r\n\r\nGET /atom.xml HTTP/1.1\r\nHost: x\r\n\r\n")
+		conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+		out, err := io.ReadAll(conn)
+		if err != nil {
+			t.Fatalf("%q: the connection was not closed: %v", hdr, err)
+		}
+		if !strings.HasPrefix(string(out), "HTTP/1.1 400 ") || strings.Count(string(out), "HTTP/1.1 ") != 1 {
+			t.Errorf("%q: got %q, want one 400 and the connection closed", hdr, out)
+		}
 	}
 }
 

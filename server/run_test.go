@@ -336,18 +336,7 @@ func TestRunShutdown(t *testing.T) {
 		t.Fatal("the request did not reach the handler")
 	}
 	run.stop()
-	// Shutting down: the listener closes at once.
-	for deadline := time.Now().Add(runWait); ; {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err != nil {
-			break
-		}
-		c.Close()
-		if time.Now().After(deadline) {
-			t.Fatal("the server still accepts connections after its context ended")
-		}
-		time.Sleep(10 * time.Millisecond) // polling the listener; the deadline decides
-	}
+	waitListenerClosed(t, addr) // no delay set: it closes at once
 	select {
 	case <-run.done:
 		t.Fatalf("Run returned (%v) with a request in flight", run.err)
@@ -362,13 +351,80 @@ func TestRunShutdown(t *testing.T) {
 	case <-time.After(runWait):
 		t.Fatal("the request in flight got no response")
 	}
+	run.returnsNil(t)
+}
+
+// TestRunShutdownAnswersAccepted: a connection accepted before the server
+// was told to stop, whose request comes after the listener has closed, is
+// answered whole, with Connection: close (net/http's own Shutdown hangs up
+// on it: an empty reply).
+func TestRunShutdownAnswersAccepted(t *testing.T) {
+	timeouts := runTimeouts
+	timeouts.Header = runWait // the early connection's request comes late on purpose
+	run := runServer(t, runHandler(nil), timeouts)
+	early := connDial(t, run.addr)
+	// A whole exchange on a second connection: the first, dialed before it,
+	// has been accepted by then.
+	other := connDial(t, run.addr)
+	if resp := connGet(t, other, bufio.NewReader(other), "/"); resp.StatusCode != 200 {
+		t.Fatalf("GET /: %d", resp.StatusCode)
+	}
+	run.stop()
+	waitListenerClosed(t, run.addr)
+	resp := connGet(t, early, bufio.NewReader(early), "/")
+	if body, _ := io.ReadAll(resp.Body); resp.StatusCode != 200 || string(body) != "ok\n" || !resp.Close {
+		t.Errorf("the accepted connection's request: %d %q, close %v; want 200 \"ok\" and Connection: close", resp.StatusCode, body, resp.Close)
+	}
+	run.returnsNil(t)
+}
+
+// returnsNil waits for Run to return, and fails unless it returned nil
+// (a clean shutdown).
+func (run *runRun) returnsNil(t *testing.T) {
+	t.Helper()
 	select {
 	case <-run.done:
 		if run.err != nil {
-			t.Errorf("Run after a clean shutdown: %v, want nil", run.err)
+			t.Errorf("Run: %v, want nil", run.err)
 		}
 	case <-time.After(runWait):
-		t.Fatal("Run did not return once the request in flight was done")
+		t.Fatal("Run did not return once its connections were answered")
+	}
+}
+
+// TestRunShutdownDelay: the listener stays open for Delay after the
+// server is told to stop, and requests keep being answered meanwhile.
+func TestRunShutdownDelay(t *testing.T) {
+	timeouts := runTimeouts
+	timeouts.Delay = 3 * time.Second // far longer than three requests on loopback take
+	run := runServer(t, runHandler(nil), timeouts)
+	run.stop()
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	for range 3 {
+		resp, err := c.Get("http://" + run.addr + "/")
+		if err != nil {
+			t.Fatalf("a request during the delay: %v", err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("a request during the delay: %d", resp.StatusCode)
+		}
+	}
+}
+
+// waitListenerClosed waits until addr refuses connections.
+func waitListenerClosed(t *testing.T, addr string) {
+	t.Helper()
+	for deadline := time.Now().Add(runWait); ; {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			return
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("the server still accepts connections after its context ended")
+		}
+		time.Sleep(10 * time.Millisecond) // polling the listener; the deadline decides
 	}
 }
 

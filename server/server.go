@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/feedd/feedd/feed"
@@ -59,6 +60,7 @@ type Server struct {
 	cache        *Cache
 	cacheControl []string // the header's value, shared by every response
 	cors         bool
+	stopping     atomic.Bool // set by Stopping
 }
 
 // New builds the routes: one per kind of feed, whatever its format, then
@@ -108,6 +110,10 @@ func Route(k *feed.Kind) string {
 	return b.String() + "/{format:" + strings.Join(files, "|") + "}"
 }
 
+// Stopping makes /readyz answer 503 from now on: the process is shutting
+// down, and a load balancer should send its requests elsewhere.
+func (s *Server) Stopping() { s.stopping.Store(true) }
+
 // Cache is the server's cache of rendered documents, for its counters.
 func (s *Server) Cache() *Cache { return s.cache }
 
@@ -137,6 +143,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"status", rec.code(), "bytes", rec.bytes, "encoding", w.Header().Get("Content-Encoding"),
 			"took", took.String(), "remote", r.RemoteAddr)
 	}()
+	if len(r.TransferEncoding) > 0 {
+		// feedd reads no request bodies. net/http drops a Content-Length
+		// sent beside a Transfer-Encoding before a handler sees it, so
+		// every Transfer-Encoding is refused; with a Content-Length it is
+		// request smuggling, and RFC 9112 (6.1) wants the connection closed.
+		rec.Header().Set("Connection", "close")
+		httpError(rec, http.StatusBadRequest, "Transfer-Encoding is refused: feedd takes no request bodies")
+		return
+	}
 	s.router.ServeHTTP(rec, r)
 }
 
@@ -215,6 +230,10 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
+	if s.stopping.Load() {
+		httpError(w, http.StatusServiceUnavailable, "shutting down")
+		return
+	}
 	if s.snapshot(w) == nil {
 		return
 	}

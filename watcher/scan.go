@@ -6,7 +6,9 @@
 package watcher
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -65,7 +67,11 @@ type tree struct {
 	Root  string // the posts directory, symlinks resolved
 	Files []File // post files, sorted by relative path
 	Dirs  []File // directories, the root first (Rel ""), then in walk order
-	onDir func(real, rel string)
+	// Unreadable are the directories below the root that could not be
+	// listed (permission denied, an I/O error), with why: what they held
+	// is not known to be gone.
+	Unreadable []unreadableDir
+	onDir      func(real, rel string)
 	// known says which files a rescan compares with what it knew: only
 	// those get a File.info. A file's type comes from its directory entry
 	// (a symlink's from its target), so an unknown file costs no stat
@@ -129,7 +135,10 @@ func (t *tree) walk(real, rel string, visited map[string]bool) error {
 		if rel == "" {
 			return err
 		}
-		return nil // a directory removed or unreadable mid-walk
+		if !errors.Is(err, fs.ErrNotExist) { // not removed mid-walk: unreadable
+			t.Unreadable = append(t.Unreadable, unreadableDir{rel: rel, err: err})
+		}
+		return nil
 	}
 	for _, e := range entries {
 		name := e.Name()
@@ -146,7 +155,7 @@ func (t *tree) walk(real, rel string, visited map[string]bool) error {
 		}
 		if e.Type()&os.ModeSymlink != 0 {
 			resolved, err := filepath.EvalSymlinks(full)
-			if err != nil || !within(t.Root, resolved) {
+			if err != nil || !followed(t.Root, resolved) {
 				continue
 			}
 			full = resolved
@@ -168,6 +177,44 @@ func (t *tree) walk(real, rel string, visited map[string]bool) error {
 		}
 	}
 	return nil
+}
+
+// unreadableDir is a directory that could not be listed, and why.
+type unreadableDir struct {
+	rel string
+	err error
+}
+
+// below reports whether the relative path rel is inside one of the
+// unreadable directories.
+func (t *tree) below(rel string, dirs []unreadableDir) bool {
+	for _, d := range dirs {
+		if strings.HasPrefix(rel, d.rel+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// followed reports whether a symlink that resolves to target (a real
+// path) is read, as a post or a directory of posts: only when target is
+// inside root and no walk reaches it by itself, because a name on its way
+// is one IsIgnored skips (a Kubernetes volume links "post.md" to
+// "..data/post.md"). A link to a post or a directory the walk reads anyway
+// would give its posts a second path, and those without a code a second
+// item; a link to the root or above it would be a loop. The rule looks at
+// the target alone, so a link made while feedd runs is taken or left
+// exactly as a start-up would.
+func followed(root, target string) bool {
+	if target == root || !within(root, target) {
+		return false
+	}
+	for _, name := range strings.Split(target[len(root)+1:], string(filepath.Separator)) {
+		if IsIgnored(name) {
+			return true
+		}
+	}
+	return false
 }
 
 // within reports whether p is root or below it.

@@ -3,6 +3,7 @@ package watcher
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"log/slog"
 	"maps"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 	"unsafe"
 
@@ -78,17 +80,20 @@ type Watcher struct {
 	log *slog.Logger
 
 	// State below is owned by the Run goroutine.
-	root    string               // the posts directory resolved; "" until found
-	files   map[string]fileState // every post file seen, good or bad, by relative path (in names)
-	names   nameArena
-	dirs    map[string]string // watched real directory -> relative path
-	dirRel  map[string]string // relative path -> watched real directory
-	fsw     *fsnotify.Watcher
-	parent  string               // the directory holding opt.Dir, watched for swaps
-	base    string               // opt.Dir's name in parent
-	pending map[string]time.Time // changed relative paths -> when first seen
-	full    bool                 // a full rescan is due
-	missing bool                 // the posts directory is gone; serving the last snapshot
+	root   string               // the posts directory resolved; "" until found
+	files  map[string]fileState // every post file seen, good or bad, by relative path (in names)
+	names  nameArena
+	dirs   map[string]string // watched real directory -> relative path
+	dirRel map[string]string // relative path -> watched real directory
+	// unreadable are the directories that could not be listed, by
+	// relative path, with the reason last logged.
+	unreadable map[string]string
+	fsw        *fsnotify.Watcher
+	parent     string               // the directory holding opt.Dir, watched for swaps
+	base       string               // opt.Dir's name in parent
+	pending    map[string]time.Time // changed relative paths -> when first seen
+	full       bool                 // a full rescan is due
+	missing    bool                 // the posts directory is gone; serving the last snapshot
 
 	// Counters, read by Stats from any goroutine.
 	batches, fullScans, overflows, held, bad, lostN atomic.Uint64
@@ -119,8 +124,9 @@ func New(set *feed.Set, opt Options) *Watcher {
 	return &Watcher{
 		opt: opt, set: set, log: opt.Logger,
 		files: map[string]fileState{}, dirs: map[string]string{}, dirRel: map[string]string{},
-		pending: map[string]time.Time{},
-		parent:  filepath.Dir(abs), base: filepath.Base(abs),
+		unreadable: map[string]string{},
+		pending:    map[string]time.Time{},
+		parent:     filepath.Dir(abs), base: filepath.Base(abs),
 	}
 }
 
@@ -272,8 +278,8 @@ func (l *loop) after() {
 // note records what an event says may have changed. It does no I/O: the
 // event loop must keep draining.
 func (w *Watcher) note(ev fsnotify.Event) bool {
-	if w.full || ev.Op == fsnotify.Chmod {
-		return false // a full rescan is due anyway; a mode change is not an edit
+	if w.full {
+		return false // a full rescan is due anyway
 	}
 	if ev.Name == w.root {
 		w.full = true // the posts directory itself was removed or moved
@@ -298,6 +304,9 @@ func (w *Watcher) note(ev fsnotify.Event) bool {
 		return false
 	}
 	rel := path.Join(prefix, name)
+	if ev.Op == fsnotify.Chmod && !w.unreadableNow(rel) {
+		return false // a mode change of something readable is not an edit
+	}
 	if _, ok := w.pending[rel]; ok {
 		return true
 	}
@@ -310,6 +319,16 @@ func (w *Watcher) note(ev fsnotify.Event) bool {
 	}
 	w.pending[rel] = time.Now()
 	return true
+}
+
+// unreadableNow reports whether rel is a file or directory that could not
+// be read when last tried: a change of its mode may make it readable.
+func (w *Watcher) unreadableNow(rel string) bool {
+	if st, ok := w.files[rel]; ok {
+		return st.bad != "" && st.real == ""
+	}
+	_, ok := w.unreadable[rel]
+	return ok
 }
 
 // batch is the set of changes applied as one snapshot.
@@ -365,12 +384,15 @@ func (w *Watcher) update(rel string, b *batch) {
 	delete(w.pending, rel)
 	full := filepath.Join(w.root, filepath.FromSlash(rel))
 	real, err := filepath.EvalSymlinks(full)
-	if err != nil || !within(w.root, real) {
-		w.removeTree(rel, b)
-		return
+	var info os.FileInfo
+	if err == nil {
+		info, err = os.Stat(real)
 	}
-	info, err := os.Stat(real)
-	if err != nil {
+	switch {
+	case err != nil && !gone(err):
+		w.cannotRead(File{Rel: rel, Real: full}, err, b)
+		return
+	case err != nil || (real != full && !followed(w.root, real)):
 		w.removeTree(rel, b)
 		return
 	}
@@ -391,14 +413,52 @@ func (w *Watcher) update(rel string, b *batch) {
 func (w *Watcher) updateDir(real, rel string, since time.Time, b *batch) {
 	t := &tree{Root: w.root, onDir: w.watch}
 	_ = t.walk(real, rel, map[string]bool{})
+	w.noteUnreadable(t, rel)
 	seen := make(map[string]bool, len(t.Files))
 	for _, f := range t.Files {
 		seen[f.Rel] = true
 		w.read(f, since, b)
 	}
 	for known := range w.files {
-		if strings.HasPrefix(known, rel+"/") && !seen[known] {
+		if strings.HasPrefix(known, rel+"/") && !seen[known] && !t.below(known, t.Unreadable) {
 			w.remove(known, b)
+		}
+	}
+}
+
+// gone reports whether an error says a path is not there (any more).
+func gone(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
+}
+
+// cannotRead takes a path that is there but cannot be looked at
+// (permission denied on its directory, an I/O error): not a deletion. A
+// post file known good keeps its last good version, as a bad post does;
+// a directory keeps what it held.
+func (w *Watcher) cannotRead(f File, err error, b *batch) {
+	if _, known := w.files[f.Rel]; known {
+		w.takeBad(f, fileState{}, &parse.Error{Path: f.Rel, Reason: readReason(err)}, b)
+		return
+	}
+	if _, isDir := w.dirRel[f.Rel]; isDir {
+		w.noteUnreadable(&tree{Unreadable: []unreadableDir{{rel: f.Rel, err: err}}}, f.Rel)
+	}
+}
+
+// noteUnreadable logs the directories a walk of the tree at rel could not
+// list, each reason once, and forgets those below rel listed since.
+func (w *Watcher) noteUnreadable(t *tree, rel string) {
+	now := map[string]bool{}
+	for _, d := range t.Unreadable {
+		now[d.rel] = true
+		if reason := d.err.Error(); w.unreadable[d.rel] != reason {
+			w.unreadable[d.rel] = reason
+			w.log.Warn("cannot list a directory; the posts it held stay until it can be read", "dir", d.rel, "err", reason)
+		}
+	}
+	for d := range w.unreadable {
+		if !now[d] && (rel == "" || d == rel || strings.HasPrefix(d, rel+"/")) {
+			delete(w.unreadable, d)
 		}
 	}
 }
@@ -633,6 +693,7 @@ func (w *Watcher) rescan(reason string) {
 		w.log.Info("posts directory is back", "dir", w.opt.Dir)
 	}
 	w.unwatchGone(t.Dirs)
+	w.noteUnreadable(t, "")
 	changed, seen := w.changedFiles(t.Files)
 	read := func(f File) readResult { return w.readPost(f, w.opt.HoldMax) }
 	for chunk := range slices.Chunk(changed, stageEvery) {
@@ -645,7 +706,7 @@ func (w *Watcher) rescan(reason string) {
 		}
 	}
 	for known := range w.files {
-		if !seen[known] {
+		if !seen[known] && !t.below(known, t.Unreadable) {
 			w.remove(known, b)
 		}
 	}

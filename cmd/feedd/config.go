@@ -44,7 +44,8 @@ type fileConfig struct {
 		Hubs []string `yaml:"hubs"`
 	} `yaml:"websub"`
 	HTTP struct {
-		CORS *bool `yaml:"cors"`
+		CORS          *bool     `yaml:"cors"`
+		ShutdownDelay *duration `yaml:"shutdown_delay"`
 	} `yaml:"http"`
 	Watch struct {
 		Debounce *duration `yaml:"debounce"`
@@ -86,6 +87,9 @@ type Config struct {
 	MaxAge     time.Duration
 	CacheBytes int64
 	CORS       bool // http.cors
+	// ShutdownDelay is how long the listener stays open after SIGTERM
+	// (http.shutdown_delay).
+	ShutdownDelay time.Duration
 	// The watcher's settings (watch).
 	Debounce, Rescan, PollInterval time.Duration
 	Poll                           bool
@@ -284,6 +288,12 @@ func (c *Config) pages(f *configFile, _ settings) error {
 	}
 	c.Site.Hubs = f.WebSub.Hubs
 	c.CORS = f.HTTP.CORS == nil || *f.HTTP.CORS
+	if p := f.HTTP.ShutdownDelay; p != nil {
+		if p.Duration < 0 {
+			return f.errorAt("http.shutdown_delay", "must not be negative")
+		}
+		c.ShutdownDelay = p.Duration
+	}
 	return nil
 }
 

@@ -72,6 +72,7 @@ func TestBadInvocations(t *testing.T) {
 		{"config language", []string{"-posts", posts, "-config", cfg("l.yaml", "site:\n  language: english!\n")}, nil, "l.yaml:2: site.language: invalid language tag"},
 		{"config timezone", []string{"-posts", posts, "-config", cfg("z.yaml", "site:\n  timezone: Mars/Olympus\n")}, nil, `z.yaml:2: site.timezone: unknown time zone "Mars/Olympus"`},
 		{"config duration", []string{"-posts", posts, "-config", cfg("d.yaml", "feed:\n  max_age: soon\n")}, nil, `d.yaml:2: feed.max_age: want a duration such as 300s or 5m, not "soon"`},
+		{"negative shutdown delay", []string{"-posts", posts, "-config", cfg("sd.yaml", "http:\n  shutdown_delay: -1s\n")}, nil, `sd.yaml:2: http.shutdown_delay: must not be negative`},
 		{"unknown nested key", []string{"-posts", posts, "-config", cfg("u.yaml", "site:\n  title: x\nwatch:\n  debounce: 1s\n  pol: true\n")}, nil, `u.yaml:5: watch.pol: unknown key`},
 		{"hub of the wrong type", []string{"-posts", posts, "-config", cfg("w.yaml", "websub:\n  hubs:\n    - [a]\n")}, nil, `w.yaml:3: websub.hubs[0]: want text, not a list`},
 		{"bool of the wrong type", []string{"-posts", posts, "-config", cfg("p.yaml", "watch:\n  poll: maybe\n")}, nil, `p.yaml:2: watch.poll: want true or false, not "maybe"`},

@@ -70,7 +70,10 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 			return err
 		}
 	}
-	if err := server.Run(ctx, ln, srv, server.DefaultTimeouts, log); err != nil {
+	context.AfterFunc(ctx, srv.Stopping) // /readyz answers 503 from the signal on
+	t := server.DefaultTimeouts
+	t.Delay = cfg.ShutdownDelay
+	if err := server.Run(ctx, ln, srv, t, log); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil

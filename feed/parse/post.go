@@ -20,6 +20,7 @@ import (
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/text"
+	"gopkg.in/yaml.v3"
 )
 
 // Options are the site settings a post's parsing depends on.
@@ -100,7 +101,7 @@ func parse(relPath string, data []byte, modTime time.Time, opt Options) (*feed.P
 		return nil, err
 	}
 	r := &postReader{fm: fm, opt: opt, p: &feed.Post{Path: relPath, ModTime: modTime}}
-	steps := []func() error{r.status, r.title, r.dates, r.language, r.id, r.link, r.image, r.categories, r.people, r.summary}
+	steps := []func() error{r.status, r.title, r.dates, r.language, r.id, r.link, r.image, r.terms, r.categories, r.people, r.summary}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, err
@@ -268,6 +269,34 @@ func (r *postReader) image() error {
 		} else {
 			r.p.ImageLength = n
 		}
+	}
+	return nil
+}
+
+// MaxTerms is the most categories and tags a post may name together:
+// each category is a feed, and every feed is listed in the index page and
+// the OPML list, so one post must not add thousands of them.
+const MaxTerms = 100
+
+// terms refuses a post that names more than MaxTerms categories and tags
+// together (counting every entry as written), before any is read: the
+// refusal costs no more than the YAML did.
+func (r *postReader) terms() error {
+	n, line := 0, 0
+	for _, key := range []string{"category", "categories", "tags"} {
+		v, ok := r.fm.get(key)
+		if !ok {
+			continue
+		}
+		if d := deref(v); d.Kind == yaml.SequenceNode {
+			n += len(d.Content)
+		} else {
+			n++
+		}
+		line = r.fm.line(v)
+	}
+	if n > MaxTerms {
+		return badLine(line, "%d categories and tags; a post may name at most %d", n, MaxTerms)
 	}
 	return nil
 }

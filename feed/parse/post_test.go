@@ -3,6 +3,7 @@ package parse_test
 import (
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -117,6 +118,8 @@ func TestParseBadPosts(t *testing.T) {
 		{"category mapping", post("title: x\ndate: 2024-01-01\ncategory: {a: b}", ""), 0, 4, "category: want a value or a list"},
 		{"javascript origin_url", post("title: x\ndate: 2024-01-01\norigin_url: \"javascript:alert(1)\"", ""), 0, 4, "origin_url: not an absolute http(s) URL"},
 		{"bad host", post("title: x\ndate: 2024-01-01\norigin_url: \"https://-a.example/\"", ""), 0, 4, `origin_url: "https://-a.example/": host "-a.example": idna:`},
+		{"101 categories and tags", post("title: x\ndate: 2024-01-01\ncategory: a\ncategories: ["+terms(60)+"]\ntags: ["+terms(40)+"]", ""), 0, 6, "101 categories and tags; a post may name at most 100"},
+		{"20,000 categories", post("title: x\ndate: 2024-01-01\ncategories: ["+terms(20000)+"]", ""), 0, 4, "20000 categories and tags"},
 		{"bad punycode", post("title: x\ndate: 2024-01-01\norigin_url: \"https://xn--zz.example/\"", ""), 0, 4, "idna: invalid label"},
 	}
 	for _, tt := range tests {
@@ -136,6 +139,27 @@ func TestParseBadPosts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestParseHundredTerms: a post may name 100 categories and tags together,
+// and is in a feed for each of its categories.
+func TestParseHundredTerms(t *testing.T) {
+	p, err := parse.Post("x.md", post("title: x\ndate: 2024-01-01\ncategories: ["+terms(90)+"]\ntags: ["+terms(10)+"]", ""), time.Time{}, feedtest.ParseOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Categories) != 90 || len(p.Tags) != 10 {
+		t.Errorf("%d categories and %d tags, want 90 and 10", len(p.Categories), len(p.Tags))
+	}
+}
+
+// terms is a YAML flow list's entries: n distinct names.
+func terms(n int) string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("t%d", i)
+	}
+	return strings.Join(names, ", ")
 }
 
 // TestParseYAMLErrorLines: a YAML syntax error names the file's line
