@@ -185,10 +185,10 @@ type unreadableDir struct {
 	err error
 }
 
-// below reports whether the relative path rel is inside one of the
-// unreadable directories.
-func (t *tree) below(rel string, dirs []unreadableDir) bool {
-	for _, d := range dirs {
+// inUnreadable reports whether the relative path rel is inside one of
+// the directories the walk could not list.
+func (t *tree) inUnreadable(rel string) bool {
+	for _, d := range t.Unreadable {
 		if strings.HasPrefix(rel, d.rel+"/") {
 			return true
 		}

@@ -413,14 +413,14 @@ func (w *Watcher) update(rel string, b *batch) {
 func (w *Watcher) updateDir(real, rel string, since time.Time, b *batch) {
 	t := &tree{Root: w.root, onDir: w.watch}
 	_ = t.walk(real, rel, map[string]bool{})
-	w.noteUnreadable(t, rel)
+	w.noteUnreadable(t.Unreadable, rel)
 	seen := make(map[string]bool, len(t.Files))
 	for _, f := range t.Files {
 		seen[f.Rel] = true
 		w.read(f, since, b)
 	}
 	for known := range w.files {
-		if strings.HasPrefix(known, rel+"/") && !seen[known] && !t.below(known, t.Unreadable) {
+		if strings.HasPrefix(known, rel+"/") && !seen[known] && !t.inUnreadable(known) {
 			w.remove(known, b)
 		}
 	}
@@ -441,15 +441,15 @@ func (w *Watcher) cannotRead(f File, err error, b *batch) {
 		return
 	}
 	if _, isDir := w.dirRel[f.Rel]; isDir {
-		w.noteUnreadable(&tree{Unreadable: []unreadableDir{{rel: f.Rel, err: err}}}, f.Rel)
+		w.noteUnreadable([]unreadableDir{{rel: f.Rel, err: err}}, f.Rel)
 	}
 }
 
-// noteUnreadable logs the directories a walk of the tree at rel could not
+// noteUnreadable logs the directories a look at the tree at rel could not
 // list, each reason once, and forgets those below rel listed since.
-func (w *Watcher) noteUnreadable(t *tree, rel string) {
+func (w *Watcher) noteUnreadable(dirs []unreadableDir, rel string) {
 	now := map[string]bool{}
-	for _, d := range t.Unreadable {
+	for _, d := range dirs {
 		now[d.rel] = true
 		if reason := d.err.Error(); w.unreadable[d.rel] != reason {
 			w.unreadable[d.rel] = reason
@@ -693,7 +693,7 @@ func (w *Watcher) rescan(reason string) {
 		w.log.Info("posts directory is back", "dir", w.opt.Dir)
 	}
 	w.unwatchGone(t.Dirs)
-	w.noteUnreadable(t, "")
+	w.noteUnreadable(t.Unreadable, "")
 	changed, seen := w.changedFiles(t.Files)
 	read := func(f File) readResult { return w.readPost(f, w.opt.HoldMax) }
 	for chunk := range slices.Chunk(changed, stageEvery) {
@@ -706,7 +706,7 @@ func (w *Watcher) rescan(reason string) {
 		}
 	}
 	for known := range w.files {
-		if !seen[known] && !t.below(known, t.Unreadable) {
+		if !seen[known] && !t.inUnreadable(known) {
 			w.remove(known, b)
 		}
 	}
