@@ -62,6 +62,11 @@ func codingIndex(coding string) int {
 // NewRendered wraps a document's bytes, with the HTTP Link header's value
 // ("" for none).
 func NewRendered(body []byte, contentType string, lastModified time.Time, link string) *Rendered {
+	if cap(body)-len(body) > len(body)/8 {
+		// A buffer grown while rendering has up to as much again spare:
+		// the cache counts a document by its length, so it keeps no more.
+		body = bytes.Clone(body)
+	}
 	sum := sha256.Sum256(body)
 	tag := hex.EncodeToString(sum[:16])
 	r := &Rendered{Body: body, LastModified: lastModified, hdrType: []string{contentType},
@@ -108,6 +113,13 @@ func (r *Rendered) make(i int) {
 // errGone is a request given up on while it waited for a slot.
 var errGone = errors.New("the client went away")
 
+// gaveUp answers a request given up on while it waited for a slot: the
+// client has most likely gone, and metrics and logs count a 503, not an
+// empty 200.
+func gaveUp(w http.ResponseWriter) {
+	httpError(w, http.StatusServiceUnavailable, "the request ended while it waited for the server")
+}
+
 // makeDoc renders a document, and makes the coding r asks for, in one
 // slot: no document rendered waits for a slot to be compressed in, so
 // the documents in the making are never more than the slots.
@@ -148,8 +160,11 @@ func withSlot(ctx context.Context, f func()) bool {
 // 11% less; quality 5 allocates 4.7 MB, takes three quarters of it, and
 // matches gzip). The largest pages get brotli's cheaper settings still.
 func compress(body []byte, coding string) []byte {
+	if coding == "" {
+		return body
+	}
 	var b bytes.Buffer
-	b.Grow(len(body) / 4)
+	b.Grow(len(body) / 4) // about what a feed compresses to
 	switch coding {
 	case "gzip":
 		zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
@@ -159,10 +174,8 @@ func compress(body []byte, coding string) []byte {
 		bw := brotli.NewWriterOptions(&b, brotliOptions(len(body)))
 		_, _ = bw.Write(body)
 		_ = bw.Close()
-	default:
-		return body
 	}
-	return bytes.Clone(b.Bytes())
+	return bytes.Clone(b.Bytes()) // no spare capacity kept in the cache
 }
 
 // brotliOptions are the brotli settings for a document of n bytes: past
@@ -252,8 +265,8 @@ func (c *Cache) put(key docKey, revision uint64, doc *Rendered) {
 	size := 2*int64(len(doc.Body)) + 512
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if size > c.max/8 {
-		return // it would push out an eighth of the rest for one page
+	if size > keepAtMost(c.max) {
+		return // it would push out much of the rest for one page
 	}
 	if el, ok := c.entries[key]; ok {
 		c.remove(el)
@@ -270,6 +283,11 @@ func (c *Cache) remove(el *list.Element) {
 	delete(c.entries, e.key)
 	c.size -= e.size
 }
+
+// keepAtMost is the largest document a cache of bound bytes keeps: an
+// eighth of it, or 1 MiB (the default feed's first page and more) when
+// that is more and fits.
+func keepAtMost(bound int64) int64 { return min(bound, max(bound/8, 1<<20)) }
 
 // Hits counts the documents served from the cache.
 func (c *Cache) Hits() uint64 { return c.hits.Load() }

@@ -71,6 +71,7 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, snap *feed.Sn
 	}
 	doc, err := makeDoc(r, func() (*Rendered, error) { return renderFeed(d, path, query) })
 	if errors.Is(err, errGone) {
+		gaveUp(w)
 		return
 	}
 	if cur := s.opt.Set.Current(); err != nil && retry && cur.Version != snap.Version {

@@ -38,6 +38,7 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, name, content
 		return NewRendered(body, contentType, newest(snap), ""), nil
 	})
 	if errors.Is(err, errGone) {
+		gaveUp(w)
 		return
 	}
 	if err != nil {

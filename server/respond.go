@@ -25,7 +25,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, doc *Rendered) {
 	coding := negotiate(r.Header.Get("Accept-Encoding"))
 	enc := doc.encoding(r.Context(), coding)
 	if enc == nil {
-		return // the client went away while it waited
+		gaveUp(w)
+		return
 	}
 	hdr := w.Header()
 	hdr["Etag"] = enc.hdrETag

@@ -58,11 +58,62 @@ func TestPermissionDenied(t *testing.T) {
 			if snap := h.set.Current(); !has("A=a, edited", "C=c")(snap) {
 				t.Fatalf("the posts of an unreadable directory left the feeds: %s", describe(snap))
 			}
+			must(t, os.Chmod(filepath.Join(dir, "sub"), 0o600)) // listable, not searchable
+			scans = h.w.Stats().FullScans
+			h.waitStats("two more full scans", func(s watcher.Stats) bool { return s.FullScans >= scans+2 })
+			if snap := h.set.Current(); !has("A=a, edited", "C=c")(snap) {
+				t.Fatalf("the posts of an unsearchable directory left the feeds: %s", describe(snap))
+			}
 			must(t, os.Chmod(filepath.Join(dir, "sub"), 0o755))
 			writeAtomic(t, filepath.Join(dir, "sub/c.md"), postFile("C", "c, edited"))
 			h.waitFor("an edit in the directory, readable again", has("A=a, edited", "C=c, edited"))
 		})
 	}
+}
+
+// TestUnreadableDirectories: a directory that can be listed but not
+// entered keeps its posts through rescans; one unreadable at start is
+// watched once chmod makes it readable; and one whose mode hid a post's
+// edit brings the edit when its mode is changed back. Nothing relies on
+// a rescan (there is none) but the first.
+func TestUnreadableDirectories(t *testing.T) {
+	if os.Geteuid() == 0 {
+		runAsNobody(t)
+		return
+	}
+	dir := newPostsDir(t)
+	sub, other := filepath.Join(dir, "sub"), filepath.Join(dir, "other")
+	write(t, filepath.Join(dir, "a.md"), postFile("A", "a"))
+	write(t, filepath.Join(sub, "c.md"), postFile("C", "c"))
+	write(t, filepath.Join(other, "e.md"), postFile("E", "e"))
+	must(t, os.Chmod(sub, 0))
+	t.Cleanup(func() { _ = os.Chmod(sub, 0o755); _ = os.Chmod(other, 0o755) })
+	h := startWatcher(t, dir, events, func(o *watcher.Options) { o.Rescan = 0 })
+	h.waitFor("the first scan, without the unreadable directory", has("A=a", "E=e"))
+
+	must(t, os.Chmod(sub, 0o755))
+	h.waitFor("its posts once readable", has("A=a", "C=c", "E=e"))
+	write(t, filepath.Join(sub, "d.md"), postFile("D", "d"))
+	h.waitFor("a new post in it: it is watched now", has("A=a", "C=c", "D=d", "E=e"))
+
+	// An edit, held back while the file is open for writing, then the
+	// directory made unsearchable before it is read.
+	f, err := os.OpenFile(filepath.Join(other, "e.md"), os.O_WRONLY|os.O_TRUNC, 0)
+	must(t, err)
+	_, err = f.WriteString(postFile("E", "e, edited"))
+	must(t, err)
+	h.waitStats("the edit held back", func(s watcher.Stats) bool { return s.Held > 0 })
+	must(t, os.Chmod(other, 0o600)) // listable, not searchable
+	must(t, f.Close())
+	h.waitLog("the read error", func(l map[string]any) bool {
+		err, _ := l["err"].(string)
+		return strings.HasPrefix(err, "other/e.md: cannot read: ") && strings.Contains(err, "permission denied")
+	})
+	if snap := h.set.Current(); !has("A=a", "C=c", "D=d", "E=e")(snap) {
+		t.Fatalf("a post in an unsearchable directory left the feeds: %s", describe(snap))
+	}
+	must(t, os.Chmod(other, 0o755))
+	h.waitFor("the edit, once the directory's mode is back", has("A=a", "C=c", "D=d", "E=e, edited"))
 }
 
 // runAsNobody runs the calling test again in a copy of the test binary,

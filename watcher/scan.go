@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/feedd/feedd/feed"
@@ -100,9 +101,9 @@ func resolveRoot(dir string) (string, error) {
 }
 
 // walkTree walks the posts directory and lists its post files and its
-// directories, sorted by relative path. Symlinks are followed where they
-// resolve inside dir (dir itself may be a symlink); names IsIgnored skips
-// are never entered or read. onDir, if not nil, is called for each
+// directories, sorted by relative path. Symlinks are followed where
+// followed says (dir itself may be a symlink); names IsIgnored skips are
+// never entered or read. onDir, if not nil, is called for each
 // directory before it is listed, so that a watch added there misses nothing
 // created after the listing.
 func walkTree(dir string, onDir func(real, rel string), known func(rel string) bool) (*tree, error) {
@@ -135,9 +136,7 @@ func (t *tree) walk(real, rel string, visited map[string]bool) error {
 		if rel == "" {
 			return err
 		}
-		if !errors.Is(err, fs.ErrNotExist) { // not removed mid-walk: unreadable
-			t.Unreadable = append(t.Unreadable, unreadableDir{rel: rel, err: err})
-		}
+		t.unreadable(rel, err)
 		return nil
 	}
 	for _, e := range entries {
@@ -155,13 +154,18 @@ func (t *tree) walk(real, rel string, visited map[string]bool) error {
 		}
 		if e.Type()&os.ModeSymlink != 0 {
 			resolved, err := filepath.EvalSymlinks(full)
-			if err != nil || !followed(t.Root, resolved) {
+			if err != nil {
+				t.unreadable(childRel, err)
+				continue
+			}
+			if !followed(t.Root, resolved) {
 				continue
 			}
 			full = resolved
 		}
 		st, err := os.Stat(full)
 		if err != nil {
+			t.unreadable(childRel, err)
 			continue
 		}
 		switch {
@@ -179,28 +183,42 @@ func (t *tree) walk(real, rel string, visited map[string]bool) error {
 	return nil
 }
 
-// unreadableDir is a directory that could not be listed, and why.
+// unreadableDir is a path the walk could not look at (a directory it
+// could not list, or an entry it could not stat: permission denied, an
+// I/O error), and why.
 type unreadableDir struct {
-	rel string
-	err error
+	rel, reason string
 }
 
-// inUnreadable reports whether the relative path rel is inside one of
-// the directories the walk could not list.
+// unreadable notes that rel could not be looked at, unless err says it is
+// gone (removed or replaced mid-walk).
+func (t *tree) unreadable(rel string, err error) {
+	if !gone(err) {
+		t.Unreadable = append(t.Unreadable, unreadableDir{rel: rel, reason: err.Error()})
+	}
+}
+
+// inUnreadable reports whether the relative path rel is, or is inside,
+// one of the paths the walk could not look at: what was known there is
+// not known to be gone.
 func (t *tree) inUnreadable(rel string) bool {
 	for _, d := range t.Unreadable {
-		if strings.HasPrefix(rel, d.rel+"/") {
+		if rel == d.rel || strings.HasPrefix(rel, d.rel+"/") {
 			return true
 		}
 	}
 	return false
 }
 
+// gone reports whether an error says a path is not there (any more).
+func gone(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
+}
+
 // followed reports whether a symlink that resolves to target (a real
 // path) is read, as a post or a directory of posts: only when target is
 // inside root and no walk reaches it by itself, because a name on its way
-// is one IsIgnored skips (a Kubernetes volume links "post.md" to
-// "..data/post.md"). A link to a post or a directory the walk reads anyway
+// is hidden (a Kubernetes volume links "post.md" to "..data/post.md"). A link to a post or a directory the walk reads anyway
 // would give its posts a second path, and those without a code a second
 // item; a link to the root or above it would be a loop. The rule looks at
 // the target alone, so a link made while feedd runs is taken or left
@@ -209,8 +227,8 @@ func followed(root, target string) bool {
 	if target == root || !within(root, target) {
 		return false
 	}
-	for _, name := range strings.Split(target[len(root)+1:], string(filepath.Separator)) {
-		if IsIgnored(name) {
+	for _, name := range strings.Split(strings.TrimPrefix(target, dirPrefix(root)), string(filepath.Separator)) {
+		if strings.HasPrefix(name, ".") {
 			return true
 		}
 	}
@@ -219,7 +237,16 @@ func followed(root, target string) bool {
 
 // within reports whether p is root or below it.
 func within(root, p string) bool {
-	return p == root || strings.HasPrefix(p, root+string(filepath.Separator))
+	return p == root || strings.HasPrefix(p, dirPrefix(root))
+}
+
+// dirPrefix is dir with a separator at its end: what the paths below it
+// start with ("/" stays "/").
+func dirPrefix(dir string) string {
+	if strings.HasSuffix(dir, string(filepath.Separator)) {
+		return dir
+	}
+	return dir + string(filepath.Separator)
 }
 
 // Read reads and parses one post file. A file that cannot be read or parsed

@@ -56,6 +56,28 @@ func TestSymlinksInsideTree(t *testing.T) {
 	}
 }
 
+// TestTwoLinksToOneHiddenDirectory: a second link to a hidden directory
+// that one link already brings in is left alone, live as at start: its
+// posts keep one path, and edits show there.
+func TestTwoLinksToOneHiddenDirectory(t *testing.T) {
+	for _, m := range bothModes {
+		t.Run(m.name, func(t *testing.T) {
+			dir := newPostsDir(t)
+			write(t, filepath.Join(dir, ".h/d/x.md"), noCodeFile("x")) // its id is its path
+			h := startWatcher(t, dir, m)
+			must(t, os.Symlink(".h/d", filepath.Join(dir, "a")))
+			h.waitFor("the post through the first link", has("a/x=x"))
+			must(t, os.Symlink(".h/d", filepath.Join(dir, "b")))
+			writeAtomic(t, filepath.Join(dir, ".h/d/x.md"), noCodeFile("x, edited"))
+			snap := h.waitFor("the edit, at the first link's path alone", has("a/x=x, edited"))
+			fresh := startWatcher(t, dir, m)
+			if got, want := paths(fresh.set.Current()), paths(snap); !maps.Equal(got, want) {
+				t.Errorf("live: %v\nfresh start: %v", want, got)
+			}
+		})
+	}
+}
+
 // paths maps each published post's id to its path.
 func paths(s *feed.Snapshot) map[string]string {
 	m := map[string]string{}

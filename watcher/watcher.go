@@ -3,7 +3,6 @@ package watcher
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"log/slog"
 	"maps"
 	"os"
@@ -14,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 	"unsafe"
 
@@ -88,12 +86,15 @@ type Watcher struct {
 	// unreadable are the directories that could not be listed, by
 	// relative path, with the reason last logged.
 	unreadable map[string]string
-	fsw        *fsnotify.Watcher
-	parent     string               // the directory holding opt.Dir, watched for swaps
-	base       string               // opt.Dir's name in parent
-	pending    map[string]time.Time // changed relative paths -> when first seen
-	full       bool                 // a full rescan is due
-	missing    bool                 // the posts directory is gone; serving the last snapshot
+	// unwatched are the directories known whose watch could not be added
+	// (permission denied): the next walk of one tries again.
+	unwatched map[string]bool
+	fsw       *fsnotify.Watcher
+	parent    string               // the directory holding opt.Dir, watched for swaps
+	base      string               // opt.Dir's name in parent
+	pending   map[string]time.Time // changed relative paths -> when first seen
+	full      bool                 // a full rescan is due
+	missing   bool                 // the posts directory is gone; serving the last snapshot
 
 	// Counters, read by Stats from any goroutine.
 	batches, fullScans, overflows, held, bad, lostN atomic.Uint64
@@ -124,9 +125,9 @@ func New(set *feed.Set, opt Options) *Watcher {
 	return &Watcher{
 		opt: opt, set: set, log: opt.Logger,
 		files: map[string]fileState{}, dirs: map[string]string{}, dirRel: map[string]string{},
-		unreadable: map[string]string{},
-		pending:    map[string]time.Time{},
-		parent:     filepath.Dir(abs), base: filepath.Base(abs),
+		unreadable: map[string]string{}, unwatched: map[string]bool{},
+		pending: map[string]time.Time{},
+		parent:  filepath.Dir(abs), base: filepath.Base(abs),
 	}
 }
 
@@ -281,6 +282,9 @@ func (w *Watcher) note(ev fsnotify.Event) bool {
 	if w.full {
 		return false // a full rescan is due anyway
 	}
+	if ev.Op == fsnotify.Chmod {
+		return w.noteChmod(ev.Name)
+	}
 	if ev.Name == w.root {
 		w.full = true // the posts directory itself was removed or moved
 		return true
@@ -303,10 +307,29 @@ func (w *Watcher) note(ev fsnotify.Event) bool {
 		}
 		return false
 	}
-	rel := path.Join(prefix, name)
-	if ev.Op == fsnotify.Chmod && !w.unreadableNow(rel) {
-		return false // a mode change of something readable is not an edit
+	return w.pend(path.Join(prefix, name))
+}
+
+// noteChmod takes a change of mode. It is not an edit: it matters only
+// for a path that could not be read, which it may make readable.
+func (w *Watcher) noteChmod(name string) bool {
+	if len(w.unreadable) == 0 && w.badNow.Load() == 0 {
+		return false // nothing is unreadable: the usual case, and cheap
 	}
+	prefix, ok := w.dirs[filepath.Dir(name)]
+	if !ok {
+		return false
+	}
+	rel := path.Join(prefix, filepath.Base(name))
+	if !w.unreadableNow(rel) {
+		return false
+	}
+	return w.pend(rel)
+}
+
+// pend notes rel as changed, or turns the window into a full rescan when
+// too many paths are pending.
+func (w *Watcher) pend(rel string) bool {
 	if _, ok := w.pending[rel]; ok {
 		return true
 	}
@@ -322,14 +345,28 @@ func (w *Watcher) note(ev fsnotify.Event) bool {
 }
 
 // unreadableNow reports whether rel is a file or directory that could not
-// be read when last tried: a change of its mode may make it readable.
+// be read when last tried, or a directory with such a file below it (a
+// file found unreadable because of a directory's mode): a change of its
+// mode may make it readable.
 func (w *Watcher) unreadableNow(rel string) bool {
 	if st, ok := w.files[rel]; ok {
-		return st.bad != "" && st.real == ""
+		return unopened(st)
 	}
-	_, ok := w.unreadable[rel]
-	return ok
+	if _, ok := w.unreadable[rel]; ok {
+		return true
+	}
+	if _, isDir := w.dirRel[rel]; isDir {
+		for known, st := range w.files {
+			if unopened(st) && (rel == "" || strings.HasPrefix(known, rel+"/")) {
+				return true
+			}
+		}
+	}
+	return false
 }
+
+// unopened says whether a file's last read failed before it was open.
+func unopened(st fileState) bool { return st.bad != "" && st.real == "" }
 
 // batch is the set of changes applied as one snapshot.
 type batch struct {
@@ -412,7 +449,17 @@ func (w *Watcher) update(rel string, b *batch) {
 // updateDir brings a directory up to date: new, moved in, or replaced.
 func (w *Watcher) updateDir(real, rel string, since time.Time, b *batch) {
 	t := &tree{Root: w.root, onDir: w.watch}
-	_ = t.walk(real, rel, map[string]bool{})
+	// A directory watched under another path keeps it, as at start, where
+	// the first path the walk meets wins.
+	visited := map[string]bool{}
+	for r, at := range w.dirs {
+		if at != rel && !strings.HasPrefix(at, rel+"/") {
+			visited[r] = true
+		}
+	}
+	if !visited[real] {
+		_ = t.walk(real, rel, visited)
+	}
 	w.noteUnreadable(t.Unreadable, rel)
 	seen := make(map[string]bool, len(t.Files))
 	for _, f := range t.Files {
@@ -426,11 +473,6 @@ func (w *Watcher) updateDir(real, rel string, since time.Time, b *batch) {
 	}
 }
 
-// gone reports whether an error says a path is not there (any more).
-func gone(err error) bool {
-	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
-}
-
 // cannotRead takes a path that is there but cannot be looked at
 // (permission denied on its directory, an I/O error): not a deletion. A
 // post file known good keeps its last good version, as a bad post does;
@@ -441,19 +483,19 @@ func (w *Watcher) cannotRead(f File, err error, b *batch) {
 		return
 	}
 	if _, isDir := w.dirRel[f.Rel]; isDir {
-		w.noteUnreadable([]unreadableDir{{rel: f.Rel, err: err}}, f.Rel)
+		w.noteUnreadable([]unreadableDir{{rel: f.Rel, reason: err.Error()}}, f.Rel)
 	}
 }
 
-// noteUnreadable logs the directories a look at the tree at rel could not
-// list, each reason once, and forgets those below rel listed since.
+// noteUnreadable logs the paths a look at the tree at rel could not list
+// or stat, each reason once, and forgets those below rel seen since.
 func (w *Watcher) noteUnreadable(dirs []unreadableDir, rel string) {
 	now := map[string]bool{}
 	for _, d := range dirs {
 		now[d.rel] = true
-		if reason := d.err.Error(); w.unreadable[d.rel] != reason {
-			w.unreadable[d.rel] = reason
-			w.log.Warn("cannot list a directory; the posts it held stay until it can be read", "dir", d.rel, "err", reason)
+		if w.unreadable[d.rel] != d.reason {
+			w.unreadable[d.rel] = d.reason
+			w.log.Warn("cannot look at a path; the posts it held stay until it can be read", "dir", d.rel, "err", d.reason)
 		}
 	}
 	for d := range w.unreadable {
@@ -557,7 +599,7 @@ func (w *Watcher) take(f File, since time.Time, r readResult, b *batch) {
 // good version, if any, stays in the feeds).
 func (w *Watcher) takeBad(f File, st fileState, err error, b *batch) {
 	if st.real == "" { // could not open it: gone between the event and the read?
-		if _, statErr := os.Stat(f.Real); errors.Is(statErr, os.ErrNotExist) {
+		if _, statErr := os.Stat(f.Real); gone(statErr) {
 			w.remove(f.Rel, b)
 			return
 		}
@@ -652,6 +694,7 @@ func (w *Watcher) remove(rel string, b *batch) {
 // every post and watch below it.
 func (w *Watcher) removeTree(rel string, b *batch) {
 	w.remove(rel, b)
+	w.noteUnreadable(nil, rel)
 	if _, ok := w.dirRel[rel]; !ok {
 		return
 	}
@@ -759,7 +802,7 @@ func (w *Watcher) lost(err error) {
 
 // watch adds a file system watch on a directory (no-op when polling).
 func (w *Watcher) watch(real, rel string) {
-	if old, ok := w.dirs[real]; ok && old == rel {
+	if old, ok := w.dirs[real]; ok && old == rel && !w.unwatched[real] {
 		return
 	}
 	if prev, ok := w.dirRel[rel]; ok && prev != real {
@@ -769,7 +812,10 @@ func (w *Watcher) watch(real, rel string) {
 	w.dirRel[rel] = real
 	if w.fsw != nil {
 		if err := w.fsw.Add(real); err != nil {
+			w.unwatched[real] = true // tried again at the next walk of it
 			w.log.Warn("cannot watch a directory; its changes are seen at the next rescan", "dir", real, "err", err)
+		} else {
+			delete(w.unwatched, real)
 		}
 	}
 }
@@ -780,6 +826,7 @@ func (w *Watcher) unwatch(real string) {
 		return
 	}
 	delete(w.dirs, real)
+	delete(w.unwatched, real)
 	if w.dirRel[rel] == real {
 		delete(w.dirRel, rel)
 	}
