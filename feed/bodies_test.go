@@ -355,7 +355,7 @@ func TestDeferredBodyRenderedOnce(t *testing.T) {
 			if !first.Deferred() {
 				t.Fatal("not deferred in the set")
 			}
-			want := `<p>Some <em>Markdown</em> with a <a href="https://feeds.example.com/news/a">link</a>.</p>`
+			want := `<p>Some <em>Markdown</em> with a <a href="https://www.example.com/news/a">link</a>.</p>`
 			for i := range 3 {
 				if i == 2 {
 					snap = set.Refresh() // another snapshot reads the same body

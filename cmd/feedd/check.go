@@ -16,7 +16,7 @@ import (
 // keeps no body.
 func check(cfg *Config, stdout io.Writer) int {
 	opt := cfg.Parse
-	opt.DeferBodies = true
+	opt.DeferBodies, opt.WarnSelfLinks = true, true
 	set := feed.NewSet(feed.SetOptions{Bodies: noBodies{}})
 	res, err := watcher.Scan(cfg.Posts, opt, set.Prepare)
 	if err != nil {

@@ -30,6 +30,8 @@ type fileConfig struct {
 		Author      string `yaml:"author"`
 		Icon        string `yaml:"icon"`
 		Timezone    string `yaml:"timezone"`
+		IDDate      string `yaml:"id_date"`
+		Permalink   string `yaml:"permalink"`
 	} `yaml:"site"`
 	Categories map[string]string `yaml:"categories"`
 	Languages  map[string]string `yaml:"languages"`
@@ -47,6 +49,9 @@ type fileConfig struct {
 		CORS          *bool     `yaml:"cors"`
 		ShutdownDelay *duration `yaml:"shutdown_delay"`
 	} `yaml:"http"`
+	Metrics struct {
+		Addr string `yaml:"addr"`
+	} `yaml:"metrics"`
 	Watch struct {
 		Debounce *duration `yaml:"debounce"`
 		Rescan   *duration `yaml:"rescan"`
@@ -87,6 +92,12 @@ type Config struct {
 	MaxAge     time.Duration
 	CacheBytes int64
 	CORS       bool // http.cors
+	// BaseURLGuessed is true when no base URL was given: it is
+	// http://localhost and the port.
+	BaseURLGuessed bool
+	// MetricsAddr is where /metrics is served instead of the feeds'
+	// address (metrics.addr); "" for the feeds' address.
+	MetricsAddr string
 	// ShutdownDelay is how long the listener stays open after SIGTERM
 	// (http.shutdown_delay).
 	ShutdownDelay time.Duration
@@ -153,7 +164,7 @@ func loadConfig(s settings) (*Config, error) {
 	}
 	c := &Config{Posts: cmp.Or(s.posts, "./posts"), Addr: cmp.Or(s.addr, defaultAddr), Pprof: s.pprof}
 	for _, step := range []func(*Config, *configFile, settings) error{
-		(*Config).address, (*Config).site, (*Config).names, (*Config).pages, (*Config).watch, (*Config).postsDir,
+		(*Config).address, (*Config).site, (*Config).links, (*Config).names, (*Config).pages, (*Config).watch, (*Config).postsDir,
 	} {
 		if err := step(c, f, s); err != nil {
 			return nil, err
@@ -183,6 +194,7 @@ func (c *Config) address(f *configFile, s settings) error {
 	case err != nil:
 		return fmt.Errorf("base URL: %v", err)
 	}
+	c.BaseURLGuessed = s.baseURL == "" && !fromFile
 	c.Site.BaseURL = strings.TrimSuffix(u.String(), "/")
 	c.Parse.BaseURL, _ = url.Parse(c.Site.BaseURL)
 	return nil
@@ -222,6 +234,28 @@ func (c *Config) site(f *configFile, _ settings) error {
 		}
 		c.Parse.Location = loc
 	}
+	site.Location = c.Parse.Location
+	return nil
+}
+
+// links reads what item links and ids are made from: site.link,
+// site.permalink and site.id_date.
+func (c *Config) links(f *configFile, _ settings) error {
+	fs := &f.Site
+	if fs.Link != "" {
+		c.Parse.SiteLink, _ = url.Parse(c.Site.Link) // checked by site
+	}
+	if fs.Permalink != "" {
+		pl, err := parse.NewPermalink(fs.Permalink)
+		if err != nil {
+			return f.errorAt("site.permalink", "%v", err)
+		}
+		c.Parse.Permalink = pl
+	}
+	c.Site.IDDate = cmp.Or(fs.IDDate, render.DefaultIDDate)
+	if _, err := time.Parse(time.DateOnly, c.Site.IDDate); err != nil {
+		return f.errorAt("site.id_date", "%q is not a date written YYYY-MM-DD", fs.IDDate)
+	}
 	return nil
 }
 
@@ -243,7 +277,7 @@ func (c *Config) names(f *configFile, _ settings) error {
 }
 
 // pages reads the feed section (page sizes, freshness, the cache, the
-// bodies), the WebSub hubs, and http.cors.
+// bodies), the WebSub hubs, http and metrics.addr.
 func (c *Config) pages(f *configFile, _ settings) error {
 	ff := &f.Feed
 	c.Site.Limit, c.MaxLimit, c.MaxAge = 50, 500, 300*time.Second
@@ -288,6 +322,12 @@ func (c *Config) pages(f *configFile, _ settings) error {
 	}
 	c.Site.Hubs = f.WebSub.Hubs
 	c.CORS = f.HTTP.CORS == nil || *f.HTTP.CORS
+	if a := f.Metrics.Addr; a != "" {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			return f.errorAt("metrics.addr", "%q: want HOST:PORT or :PORT", a)
+		}
+		c.MetricsAddr = a
+	}
 	if p := f.HTTP.ShutdownDelay; p != nil {
 		if p.Duration < 0 {
 			return f.errorAt("http.shutdown_delay", "must not be negative")
@@ -342,4 +382,19 @@ func baseURL(s string) (*url.URL, error) {
 		return nil, fmt.Errorf("%q: a base URL has no query or fragment", s)
 	}
 	return u, nil
+}
+
+// localhostWarning is the warning serve logs when links will say
+// localhost to clients on other machines: no base URL was given, and addr
+// listens on more than loopback. "" when there is nothing to say.
+func (c *Config) localhostWarning() string {
+	if !c.BaseURLGuessed {
+		return ""
+	}
+	host, _, _ := net.SplitHostPort(c.Addr)
+	if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
+		return ""
+	}
+	return "no base URL is set: feeds, the index and the OPML list link to " + c.Site.BaseURL +
+		", which only this machine can open; set -base-url, FEEDD_BASE_URL or site.base_url to the public URL"
 }

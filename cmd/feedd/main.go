@@ -6,6 +6,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -29,10 +30,23 @@ const usage = `usage:
                 [-log-format text|json] [-log-level debug|info|warn|error] [-pprof HOST:PORT]
   feedd check [-posts DIR] [-config FILE]
   feedd build -out DIR [-posts DIR] [-base-url URL] [-config FILE]
-  feedd healthcheck [-addr HOST:PORT]
+  feedd healthcheck [serve's flags: -addr HOST:PORT ...]
   feedd version
   feedd help
-Each command's flags: feedd COMMAND -h.`
+Each command's flags: feedd COMMAND -h; all of them: feedd help.`
+
+// help is feedd help: the usage, then each command's flags.
+func help(w io.Writer) {
+	fmt.Fprintln(w, usage)
+	for _, cmd := range []string{"serve", "check", "build", "healthcheck"} {
+		fmt.Fprintf(w, "\nfeedd %s:\n", cmd)
+		fs, _ := newFlagSet(cmd)
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+	}
+	fmt.Fprintln(w, "\nThe environment (FEEDD_POSTS, FEEDD_ADDR, FEEDD_BASE_URL, FEEDD_CONFIG, FEEDD_LOG_FORMAT,\n"+
+		"FEEDD_LOG_LEVEL, FEEDD_PPROF) gives what the flags do not; it beats the config file.")
+}
 
 // run is feedd's whole command line; it returns the exit code: 0, 1 when
 // the work failed, 2 for a bad invocation or config.
@@ -46,11 +60,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stdout, "feedd", buildVersion())
 		return 0
 	case "help":
-		fmt.Fprintln(stdout, usage)
+		help(stdout)
 		return 0
-	case "healthcheck":
-		return healthcheck(args, getenv, stdout, stderr)
-	case "serve", "check", "build":
+	case "serve", "check", "build", "healthcheck":
 	default:
 		fmt.Fprintf(stderr, "feedd: unknown command %q\n%s\n", cmd, usage)
 		return 2
@@ -60,6 +72,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return code
 	}
 	s.fromEnv(getenv)
+	if cmd == "healthcheck" {
+		return healthcheck(cmp.Or(s.addr, defaultAddr), stderr)
+	}
 	cfg, err := loadConfig(s)
 	if err != nil {
 		fmt.Fprintf(stderr, "feedd: %v\n", err)
@@ -77,50 +92,62 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 2
 	}
 	if err := serve(ctx, cfg, log); err != nil {
+		if errors.As(err, new(startError)) {
+			fmt.Fprintf(stderr, "feedd: %v\n", err)
+			return 2
+		}
 		log.Error("feedd stopped", "err", err)
 		return 1
 	}
 	return 0
 }
 
-// parseFlags reads the flags of a subcommand. It gives an exit code when
-// the command ends here (asked for help, or a bad flag), else -1.
-func parseFlags(cmd string, args []string, stdout, stderr io.Writer) (settings, int) {
+// newFlagSet is the flags of a subcommand, read into the settings it
+// gives.
+func newFlagSet(cmd string) (*flag.FlagSet, *settings) {
 	fs := flag.NewFlagSet("feedd "+cmd, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	var s settings
+	s := &settings{}
 	fs.StringVar(&s.posts, "posts", "", "posts directory (default ./posts; env FEEDD_POSTS)")
 	fs.StringVar(&s.config, "config", "", "config file (env FEEDD_CONFIG)")
-	if cmd == "serve" {
+	if cmd == "serve" || cmd == "healthcheck" { // healthcheck takes serve's flags, to ask where serve listens
 		fs.StringVar(&s.addr, "addr", "", "listen address (default :8080; env FEEDD_ADDR)")
 		fs.StringVar(&s.logFormat, "log-format", "", "text or json (default: text on a terminal, json otherwise; env FEEDD_LOG_FORMAT)")
 		fs.StringVar(&s.logLevel, "log-level", "", "debug, info, warn or error (default info; debug logs every request; env FEEDD_LOG_LEVEL)")
 		fs.StringVar(&s.pprof, "pprof", "", "serve Go's profiles (net/http/pprof) at this address, apart from the feeds; off by default (env FEEDD_PPROF)")
 	}
-	if cmd == "serve" || cmd == "build" {
+	if cmd != "check" {
 		fs.StringVar(&s.baseURL, "base-url", "", "public URL of this service (default http://localhost:PORT; env FEEDD_BASE_URL)")
 	}
 	if cmd == "build" {
 		fs.StringVar(&s.out, "out", "", "directory to write the static files into (created)")
 	}
+	return fs, s
+}
+
+// parseFlags reads the flags of a subcommand. It gives an exit code when
+// the command ends here (asked for help, or a bad flag), else -1.
+func parseFlags(cmd string, args []string, stdout, stderr io.Writer) (settings, int) {
+	fs, s := newFlagSet(cmd)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stdout, "%s\n\nfeedd %s:\n", usage, cmd)
 			fs.SetOutput(stdout)
 			fs.PrintDefaults()
-			return s, 0
+			return *s, 0
 		}
 		fmt.Fprintf(stderr, "feedd %s: %v\n%s\n", cmd, err, usage)
-		return s, 2
+		return *s, 2
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "feedd %s: unexpected argument %q\n%s\n", cmd, fs.Arg(0), usage)
-		return s, 2
+		return *s, 2
 	}
 	if cmd == "build" && s.out == "" {
 		fmt.Fprintf(stderr, "feedd build: -out DIR is required\n%s\n", usage)
-		return s, 2
+		return *s, 2
 	}
-	return s, -1
+	return *s, -1
 }
 
 func buildVersion() string {

@@ -48,6 +48,11 @@ func TestBadInvocations(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := func(name, text string) string { return writeFile(t, filepath.Join(dir, name), text) }
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
 	tests := []struct {
 		name string
 		args []string
@@ -61,6 +66,13 @@ func TestBadInvocations(t *testing.T) {
 		{"posts is a file", []string{"-posts", cfg("file.md", "x")}, nil, "not a directory"},
 		{"missing posts directory from env", nil, map[string]string{"FEEDD_POSTS": filepath.Join(dir, "none")}, "no such file or directory"},
 		{"bad addr", []string{"-posts", posts, "-addr", "8080"}, nil, `addr "8080": want HOST:PORT or :PORT`},
+		{"port out of range", []string{"-posts", posts, "-addr", "127.0.0.1:99999"}, nil, "listen tcp: address 99999: invalid port"},
+		{"address in use", []string{"-posts", posts, "-addr", taken.Addr().String()}, nil, "bind: address already in use"},
+		{"metrics address in use", []string{"-posts", posts, "-addr", "127.0.0.1:0", "-config", cfg("ma.yaml", "metrics:\n  addr: "+taken.Addr().String()+"\n")}, nil, "bind: address already in use"},
+		{"bad metrics.addr", []string{"-posts", posts, "-config", cfg("mb.yaml", "metrics:\n  addr: 9090\n")}, nil, `mb.yaml:2: metrics.addr: "9090": want HOST:PORT or :PORT`},
+		{"permalink placeholder", []string{"-posts", posts, "-config", cfg("pl.yaml", "site:\n  permalink: https://x.example/{slug}\n")}, nil, `pl.yaml:2: site.permalink: "https://x.example/{slug}": unknown placeholder {slug}`},
+		{"relative permalink", []string{"-posts", posts, "-config", cfg("pr.yaml", "site:\n  permalink: /{path}\n")}, nil, `pr.yaml:2: site.permalink: not an absolute http(s) URL`},
+		{"id_date", []string{"-posts", posts, "-config", cfg("id.yaml", "site:\n  id_date: 2024\n")}, nil, `id.yaml:2: site.id_date: "2024" is not a date written YYYY-MM-DD`},
 		{"relative base URL flag", []string{"-posts", posts, "-base-url", "/feeds"}, nil, `base URL: "/feeds" is not an absolute http(s) URL`},
 		{"ftp base URL from env", []string{"-posts", posts}, map[string]string{"FEEDD_BASE_URL": "ftp://x"}, "not an absolute http(s) URL"},
 		{"unreadable config", []string{"-posts", posts, "-config", filepath.Join(dir, "none.yaml")}, nil, "config: open"},
@@ -121,6 +133,9 @@ func TestPrecedence(t *testing.T) {
   base_url: "https://config.example.com/"
   language: km
   timezone: Asia/Phnom_Penh
+  link: "https://www.example.com"
+  permalink: "https://www.example.com/{year}/{name}"
+  id_date: "2019-03-04"
 categories:
   Real Estate: "Property"
 languages:
@@ -134,6 +149,8 @@ websub:
   hubs: ["https://hub.example.com/"]
 http:
   cors: false
+metrics:
+  addr: "127.0.0.1:9090"
 watch:
   debounce: 50ms
   rescan: 0
@@ -150,7 +167,8 @@ watch:
 			c.Site.TTL != c.MaxAge || c.CacheBytes != 0 || len(c.Site.Hubs) != 0 ||
 			c.Debounce != 200*time.Millisecond || c.Rescan != 5*time.Minute || c.Poll || c.PollInterval != time.Second ||
 			c.Site.Language != "en" || c.Parse.Language != "en" || c.Parse.Location != time.UTC ||
-			c.Parse.BaseURL == nil || c.Parse.BaseURL.String() != c.Site.BaseURL || !c.CORS {
+			c.Parse.BaseURL == nil || c.Parse.BaseURL.String() != c.Site.BaseURL || !c.CORS ||
+			c.Parse.SiteLink != nil || c.Parse.Permalink != nil || c.Site.IDDate != "2024-01-01" || c.MetricsAddr != "" || c.Site.Location != time.UTC {
 			t.Errorf("defaults: %+v", c)
 		}
 		if c, err := loadConfig(settings{}); err == nil || c != nil || !strings.Contains(err.Error(), "posts directory ./posts") {
@@ -169,7 +187,9 @@ watch:
 			c.Parse.Language != "km" || c.Parse.Location.String() != "Asia/Phnom_Penh" ||
 			c.Site.Limit != 20 || c.MaxLimit != 100 || c.MaxAge != time.Minute || c.Site.TTL != time.Minute ||
 			c.CacheBytes != 16<<20 || !slices.Equal(c.Site.Hubs, []string{"https://hub.example.com/"}) ||
-			c.Debounce != 50*time.Millisecond || c.Rescan != 0 || !c.Poll || c.PollInterval != 3*time.Second || c.CORS {
+			c.Debounce != 50*time.Millisecond || c.Rescan != 0 || !c.Poll || c.PollInterval != 3*time.Second || c.CORS ||
+			c.Site.IDDate != "2019-03-04" || c.MetricsAddr != "127.0.0.1:9090" || c.Site.Location != c.Parse.Location ||
+			c.Parse.SiteLink == nil || c.Parse.SiteLink.String() != "https://www.example.com" || c.Parse.Permalink == nil {
 			t.Errorf("config values not applied: %+v", c)
 		}
 		if got := c.Site.Names[feed.ByCategory]["real-estate"]; got != "Property" {
@@ -208,13 +228,13 @@ func TestHelp(t *testing.T) {
 		args  []string
 		flags []string
 	}{
-		{[]string{"-h"}, []string{"-addr", "-base-url", "-config", "-log-format", "-log-level", "-posts", "-pprof"}},
+		{[]string{"-h"}, []string{"serve", "check", "build", "healthcheck", "version", "help", "-addr", "-base-url", "-config", "-log-format", "-log-level", "-posts", "-pprof"}},
 		{[]string{"serve", "-h"}, []string{"-addr", "-base-url", "-config", "-log-format", "-log-level", "-posts", "-pprof"}},
 		{[]string{"check", "-h"}, []string{"-config", "-posts"}},
 		{[]string{"build", "-h"}, []string{"-base-url", "-config", "-out", "-posts"}},
-		{[]string{"healthcheck", "-h"}, []string{"-addr"}},
+		{[]string{"healthcheck", "-h"}, []string{"-addr", "-config", "-posts"}},
 		{[]string{"version", "-h"}, nil},
-		{[]string{"help"}, []string{"serve", "check", "build", "healthcheck", "version"}},
+		{[]string{"help"}, []string{"serve", "check", "build", "healthcheck", "version", "-addr", "-out", "-posts", "FEEDD_BASE_URL"}},
 	} {
 		var stdout, stderr bytes.Buffer
 		code := run(context.Background(), tt.args, env(nil), &stdout, &stderr)
@@ -261,8 +281,17 @@ func TestCheck(t *testing.T) {
 	if code := run(context.Background(), []string{"check", "-posts", dir}, env(nil), &stdout, io.Discard); code != 0 {
 		t.Errorf("check on good posts: exit %d\n%s", code, stdout.String())
 	}
-	if !strings.Contains(stdout.String(), "good.md: warning: no code") || !strings.Contains(stdout.String(), "1 posts, 0 bad, 1 warnings") {
-		t.Errorf("check output: %s", stdout.String())
+	if out := stdout.String(); !strings.Contains(out, "good.md: warning: no code") ||
+		!strings.Contains(out, "good.md: warning: no origin_url, and neither site.permalink nor site.link is set: the item links to http://localhost:8080/good, which feedd does not serve") ||
+		!strings.Contains(out, "1 posts, 0 bad, 2 warnings") {
+		t.Errorf("check output: %s", out)
+	}
+	// With site.link (or site.permalink), links go to the site: no warning.
+	conf := filepath.Join(t.TempDir(), "feedd.yaml")
+	writeFile(t, conf, "site:\n  link: https://www.example.com\n")
+	stdout.Reset()
+	if code := run(context.Background(), []string{"check", "-posts", dir, "-config", conf}, env(nil), &stdout, io.Discard); code != 0 || strings.Contains(stdout.String(), "origin_url") {
+		t.Errorf("check with site.link: exit %d\n%s", code, stdout.String())
 	}
 	writeFile(t, filepath.Join(dir, "bad.md"), "---\ntitle: Bad\ndate: someday\n---\n")
 	stdout.Reset()
@@ -806,6 +835,15 @@ func TestHealthcheck(t *testing.T) {
 	if code := run(context.Background(), []string{"healthcheck", "-addr", addr}, env(nil), io.Discard, &stderr); code != 0 {
 		t.Errorf("healthcheck of a running feedd: exit %d, %s", code, stderr.String())
 	}
+	// It takes serve's flags, so that the arguments given to serve work
+	// for it; the environment's address when no flag gives one.
+	serveArgs := []string{"healthcheck", "-posts", "/nowhere", "-config", "/no/feedd.yaml", "-base-url", "https://x.example", "-log-level", "debug", "-addr", addr}
+	if code := run(context.Background(), serveArgs, env(nil), io.Discard, &stderr); code != 0 {
+		t.Errorf("healthcheck with serve's flags: exit %d, %s", code, stderr.String())
+	}
+	if code := run(context.Background(), []string{"healthcheck"}, env(map[string]string{"FEEDD_ADDR": addr}), io.Discard, &stderr); code != 0 {
+		t.Errorf("healthcheck with FEEDD_ADDR: exit %d, %s", code, stderr.String())
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -855,5 +893,87 @@ func TestPprof(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNotFound {
 		t.Errorf("the feeds' address answers /debug/pprof/ with %d, want 404", resp.StatusCode)
+	}
+}
+
+// TestMetricsAddr: with metrics.addr, /metrics is served there and not on
+// the feeds' address.
+func TestMetricsAddr(t *testing.T) {
+	conf := writeFile(t, filepath.Join(t.TempDir(), "feedd.yaml"), "metrics:\n  addr: 127.0.0.1:0\n")
+	stderr := runFeedd(t, "serve", "-addr", "127.0.0.1:0", "-posts", copyPosts(t), "-config", conf).stderr
+	logs := bufio.NewScanner(stderr)
+	var metricsURL, addr string
+	for (metricsURL == "" || addr == "") && logs.Scan() {
+		var line struct{ Msg, Addr, URL string }
+		if json.Unmarshal(logs.Bytes(), &line) == nil {
+			switch line.Msg {
+			case "serving metrics":
+				metricsURL = line.URL
+			case "feedd listening":
+				addr = line.Addr
+			}
+		}
+	}
+	go io.Copy(io.Discard, stderr)
+	if metricsURL == "" || addr == "" {
+		t.Fatalf("no log line with the metrics' URL (%q) or the address (%q)", metricsURL, addr)
+	}
+	for _, tt := range []struct {
+		url, want string
+		code      int
+	}{{metricsURL, "feedd_posts_indexed", 200}, {"http://" + addr + "/metrics", "not found", 404}} {
+		resp, err := http.Get(tt.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.code || !strings.Contains(strings.ToLower(string(body)), tt.want) {
+			t.Errorf("GET %s: %d %.100q; want %d with %q", tt.url, resp.StatusCode, body, tt.code, tt.want)
+		}
+	}
+}
+
+// TestLocalhostWarning: serve warns that links say localhost when no base
+// URL is given and others can reach it; not on loopback, nor with a base
+// URL.
+func TestLocalhostWarning(t *testing.T) {
+	posts := t.TempDir()
+	for _, tt := range []struct {
+		addr, baseURL string
+		warn          bool
+	}{
+		{":8080", "", true}, {"0.0.0.0:8080", "", true}, {"[::]:8080", "", true}, {"192.0.2.7:8080", "", true},
+		{"127.0.0.1:8080", "", false}, {"localhost:8080", "", false}, {"[::1]:8080", "", false},
+		{":8080", "https://feeds.example.com", false},
+	} {
+		c, err := loadConfig(settings{posts: posts, addr: tt.addr, baseURL: tt.baseURL})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := c.localhostWarning()
+		if (w != "") != tt.warn || tt.warn && !strings.Contains(w, "http://localhost:8080") {
+			t.Errorf("addr %s, base URL %q: warning %q, want one: %v", tt.addr, tt.baseURL, w, tt.warn)
+		}
+	}
+	// The real binary, on every interface: the warning is logged.
+	stderr := runFeedd(t, "serve", "-addr", ":0", "-posts", copyPosts(t)).stderr
+	logs := bufio.NewScanner(stderr)
+	warned := false
+	for logs.Scan() {
+		var line struct{ Level, Msg string }
+		if json.Unmarshal(logs.Bytes(), &line) != nil {
+			continue
+		}
+		if line.Level == "WARN" && strings.Contains(line.Msg, "no base URL is set") {
+			warned = true
+		}
+		if line.Msg == "feedd listening" {
+			break
+		}
+	}
+	go io.Copy(io.Discard, stderr)
+	if !warned {
+		t.Error("serve on :0 without a base URL logged no warning before listening")
 	}
 }

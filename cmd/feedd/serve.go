@@ -22,6 +22,17 @@ import (
 // serve scans the posts, serves them until ctx ends or SIGINT/SIGTERM
 // arrives, then finishes the requests in flight (up to 10 s).
 func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
+	ln, err := listen(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	var metricsLn net.Listener
+	if cfg.MetricsAddr != "" {
+		if metricsLn, err = listen(cfg.MetricsAddr); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	store, closeStore := openBodyStore(cfg, log)
@@ -43,13 +54,16 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	}
 	var srv *server.Server
 	m = metrics.New(sources(set, w, func() *server.Server { return srv }, store, pub))
-	srv = server.New(server.Options{
+	opt := server.Options{
 		Site: &cfg.Site, Set: set, Logger: log, MaxLimit: cfg.MaxLimit, MaxAge: cfg.MaxAge,
 		CacheBytes: cfg.CacheBytes, CORS: cfg.CORS, Metrics: m.Handler(), Observe: m.ObserveRequest,
-	})
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
+	}
+	if metricsLn != nil {
+		opt.Metrics = nil // on its own address, not on the feeds'
+	}
+	srv = server.New(opt)
+	if w := cfg.localhostWarning(); w != "" {
+		log.Warn(w)
 	}
 	log.Info("feedd listening", "addr", ln.Addr().String(), "base_url", cfg.Site.BaseURL, "posts", cfg.Posts, "version", buildVersion())
 
@@ -65,6 +79,10 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	if pub != nil {
 		wg.Go(func() { pub.Run(ctx) })
 	}
+	if metricsLn != nil {
+		log.Info("serving metrics", "url", "http://"+metricsLn.Addr().String()+"/metrics")
+		wg.Go(func() { _ = server.Run(ctx, metricsLn, server.MetricsOnly(m.Handler()), server.DefaultTimeouts, log) })
+	}
 	if cfg.Pprof != "" {
 		if err := servePprof(ctx, &wg, cfg.Pprof, log); err != nil {
 			return err
@@ -77,6 +95,18 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// startError is a failure before anything is served (an address that
+// cannot be listened on): feedd exits 2 with it on one line.
+type startError struct{ error }
+
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, startError{err}
+	}
+	return ln, nil
 }
 
 // renderBodies renders, once the first snapshot is out, the bodies its
@@ -99,9 +129,9 @@ func renderBodies(ctx context.Context, set *feed.Set, log *slog.Logger) {
 // servePprof serves Go's profiles (net/http/pprof) on their own listener,
 // never on the feeds' address, until ctx ends.
 func servePprof(ctx context.Context, wg *sync.WaitGroup, addr string, log *slog.Logger) error {
-	ln, err := net.Listen("tcp", addr)
+	ln, err := listen(addr)
 	if err != nil {
-		return fmt.Errorf("pprof: %w", err)
+		return err
 	}
 	log.Info("serving profiles", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
 	t := server.DefaultTimeouts

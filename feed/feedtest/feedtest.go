@@ -53,6 +53,7 @@ func Site() *render.Site {
 		Language:    "en",
 		Author:      "Fixture Staff",
 		Icon:        "https://feeds.example.com/icon.png",
+		IDDate:      "2020-05-17",
 		Names: map[*feed.Facet]map[string]string{
 			feed.ByCategory: {"national": "National News"},
 			feed.ByLanguage: {"km": "ខ្មែរ"},
@@ -66,7 +67,8 @@ func Site() *render.Site {
 // ParseOptions are the fixture's parse options.
 func ParseOptions() parse.Options {
 	base, _ := url.Parse("https://feeds.example.com")
-	return parse.Options{BaseURL: base, Location: time.UTC, Language: "en"}
+	link, _ := url.Parse("https://www.example.com")
+	return parse.Options{BaseURL: base, SiteLink: link, Location: time.UTC, Language: "en"}
 }
 
 // NewSet is an empty set whose clock is Now and that logs nothing.
@@ -119,13 +121,13 @@ func utc(s string) time.Time {
 var Posts = []Post{
 	{"T-001", `Rates & <rules> "change"`, "https://www.example.com/national/a-and-b", utc("2024-03-01T10:00:00Z"),
 		[]string{"national", "real-estate"}, []string{"National", "Real Estate", "Tag One"}, "en", []string{"ann-writer"}},
-	{"T-002", "ពាណិជ្ជកម្ម", "https://feeds.example.com/b", utc("2024-03-01T10:00:00Z"),
+	{"T-002", "ពាណិជ្ជកម្ម", "https://www.example.com/b", utc("2024-03-01T10:00:00Z"),
 		[]string{"business"}, []string{"Business"}, "km", []string{"bopha", "dara"}},
-	{"c", "No code, Khmer category", "https://feeds.example.com/c", utc("2024-02-15T00:00:00Z"),
+	{"c", "No code, Khmer category", "https://www.example.com/c", utc("2024-02-15T00:00:00Z"),
 		[]string{"ជាតិ"}, []string{"ជាតិ"}, "km", nil},
-	{"T-004", "繁體中文", "https://feeds.example.com/d", utc("2024-01-10T08:00:00Z"),
+	{"T-004", "繁體中文", "https://www.example.com/d", utc("2024-01-10T08:00:00Z"),
 		[]string{"world"}, []string{"World"}, "zh-Hant", nil},
-	{"T-005", "Fractional seconds and a region", "https://feeds.example.com/e", utc("2024-01-04T22:00:00.5Z"),
+	{"T-005", "Fractional seconds and a region", "https://www.example.com/e", utc("2024-01-04T22:00:00.5Z"),
 		[]string{"national"}, []string{"NATIONAL"}, "en-US", nil},
 }
 

@@ -73,18 +73,14 @@ func escapeURLPart(s string) string {
 	return b.String()
 }
 
-// defaultLink is the link of a post without origin_url: the base URL and the
-// file's path without its extension.
-func defaultLink(base *url.URL, relPath string) string {
-	segs := strings.Split(strings.TrimSuffix(relPath, path.Ext(relPath)), "/")
-	for i, s := range segs {
-		segs[i] = url.PathEscape(s)
-	}
+// pathUnder is the URL of a post's file path, without its extension,
+// under base.
+func pathUnder(base *url.URL, relPath string) string {
 	b := "http://localhost"
 	if base != nil {
 		b = strings.TrimSuffix(base.String(), "/")
 	}
-	return b + "/" + strings.Join(segs, "/")
+	return b + "/" + escapePath(withoutExt(relPath))
 }
 
 // imageTypes maps image file extensions to MIME types. A fixed table, not

@@ -25,10 +25,18 @@ import (
 
 // Options are the site settings a post's parsing depends on.
 type Options struct {
-	BaseURL  *url.URL       // links of posts without origin_url
-	Location *time.Location // zone of dates written without one
-	Language string         // language of posts without `language`
-	MaxSize  int            // larger files are bad posts; 0 means DefaultMaxSize
+	// The link of a post without origin_url is Permalink filled in for
+	// the post; without one, SiteLink (site.link, when configured) and the
+	// file's path without extension; without either, BaseURL (feedd's
+	// own public URL) and that path, which feedd does not serve.
+	Permalink *Permalink
+	SiteLink  *url.URL
+	BaseURL   *url.URL
+	// WarnSelfLinks makes such a link to feedd itself a warning (check).
+	WarnSelfLinks bool
+	Location      *time.Location // zone of dates written without one
+	Language      string         // language of posts without `language`
+	MaxSize       int            // larger files are bad posts; 0 means DefaultMaxSize
 	// DeferBodies leaves the Markdown body of a post that has a
 	// description to be rendered when it is first needed: a start-up scan
 	// of a large archive then reads only what feeds list. (A post without
@@ -233,14 +241,33 @@ func (r *postReader) link() error {
 		return err
 	}
 	if s = strings.TrimSpace(text.XMLSafe(s)); s != "" {
-		u, err := absoluteHTTP(r.opt.BaseURL, s)
+		base := r.opt.SiteLink // a relative origin_url is on the site
+		if base == nil {
+			base = r.opt.BaseURL
+		}
+		u, err := absoluteHTTP(base, s)
 		if err != nil {
 			return badLine(line, "origin_url: %v", err)
 		}
 		r.p.Link = u.String()
 		return nil
 	}
-	r.p.Link = defaultLink(r.opt.BaseURL, r.p.Path)
+	switch {
+	case r.opt.Permalink != nil:
+		s = r.opt.Permalink.fill(r.p, cmp.Or(r.opt.Location, time.UTC))
+	case r.opt.SiteLink != nil:
+		s = pathUnder(r.opt.SiteLink, r.p.Path)
+	default:
+		s = pathUnder(r.opt.BaseURL, r.p.Path)
+		if r.opt.WarnSelfLinks && !r.p.Draft {
+			r.warn("no origin_url, and neither site.permalink nor site.link is set: the item links to %s, which feedd does not serve", s)
+		}
+	}
+	u, err := absoluteHTTP(nil, s)
+	if err != nil {
+		return badLine(line, "link: %v", err)
+	}
+	r.p.Link = u.String()
 	return nil
 }
 

@@ -235,11 +235,11 @@ unknown_key: {nested: [1, 2]}`, "Body with a [link](../other) and **bold**.\n")
 	check("Path", p.Path, "2024/11/story.md")
 	check("Title", p.Title, "A title on two lines")
 	check("Summary", p.Summary, "The summary")
-	check("Link", p.Link, "https://feeds.example.com/national/story")
-	check("Image", p.Image, "https://feeds.example.com/national/img/lead.webp")
+	check("Link", p.Link, "https://www.example.com/national/story")
+	check("Image", p.Image, "https://www.example.com/national/img/lead.webp")
 	check("ImageType", p.ImageType, "image/webp")
 	check("Language", p.Language, "en-GB")
-	check("HTML", html, `<p>Body with a <a href="https://feeds.example.com/other">link</a> and <strong>bold</strong>.</p>`)
+	check("HTML", html, `<p>Body with a <a href="https://www.example.com/other">link</a> and <strong>bold</strong>.</p>`)
 	if len(p.Categories) != 2 || p.Categories[0] != (feed.Category{Slug: "national", Name: "NATIONAL"}) || p.Categories[1] != (feed.Category{Slug: "real-estate", Name: "Real Estate"}) {
 		t.Errorf("Categories = %+v, want national (as NATIONAL) and real-estate once each", p.Categories)
 	}
@@ -269,7 +269,7 @@ func TestParseDefaults(t *testing.T) {
 	if p.ID != "sub dir/My Post" || p.HasCode || len(p.Warnings) != 1 {
 		t.Errorf("ID %q, HasCode %v, Warnings %q: want the path without extension and one warning", p.ID, p.HasCode, p.Warnings)
 	}
-	if p.Link != "https://feeds.example.com/sub%20dir/My%20Post" {
+	if p.Link != "https://www.example.com/sub%20dir/My%20Post" {
 		t.Errorf("Link = %q", p.Link)
 	}
 	if p.Language != "en" || len(p.Categories) != 0 || p.Image != "" || len(p.Authors) != 0 {
@@ -389,7 +389,7 @@ func TestParseRawHTMLSanitised(t *testing.T) {
 		{"<a href=\"mailto:desk@example.org\">mail</a> <a href=\"https://example.org/a?b=1&amp;c=2\">web</a>",
 			[]string{`<a href="mailto:desk@example.org">mail</a>`, `<a href="https://example.org/a?b=1&amp;c=2">web</a>`}, nil},
 		{"<a href=\"/rel?a=1&amp;b=2\">rel</a> <img src=\"pic.png\" onerror=\"y()\"> <a href=\"//cdn.example.org/x\">proto</a>",
-			[]string{`<a href="https://feeds.example.com/rel?a=1&amp;b=2">rel</a>`, `<img src="https://feeds.example.com/news/pic.png">`, `<a href="https://cdn.example.org/x">proto</a>`},
+			[]string{`<a href="https://www.example.com/rel?a=1&amp;b=2">rel</a>`, `<img src="https://www.example.com/news/pic.png">`, `<a href="https://cdn.example.org/x">proto</a>`},
 			[]string{"onerror"}},
 		{"<figure><img src=\"https://x.example/y.png\" alt=\"a\"><figcaption>cap</figcaption></figure>",
 			[]string{`<figure><img src="https://x.example/y.png" alt="a"><figcaption>cap</figcaption></figure>`}, nil},

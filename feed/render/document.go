@@ -1,6 +1,7 @@
 package render
 
 import (
+	"cmp"
 	"io"
 	"net/url"
 	"slices"
@@ -154,8 +155,8 @@ func (d *Document) description() string {
 func (d *Document) feedID() string { return d.Site.URL(d.View.Key, d.Format) }
 
 // AtomID is the Atom entry id of a post: a tag URI (RFC 4151) from the
-// base URL's host, the day of the post's date and its id, so it does not
-// change when the post is edited.
+// base URL's host, the site's id date and the post's id, so that it never
+// changes when the post is edited, its date corrected or its file moved.
 func (site *Site) AtomID(p *feed.Post) string {
 	host := "localhost"
 	if u, err := url.Parse(site.BaseURL); err == nil && u.Hostname() != "" {
@@ -165,8 +166,11 @@ func (site *Site) AtomID(p *feed.Post) string {
 	for i, s := range segs {
 		segs[i] = url.PathEscape(s)
 	}
-	return "tag:" + host + "," + p.Date.UTC().Format("2006-01-02") + ":" + strings.Join(segs, "/")
+	return "tag:" + host + "," + cmp.Or(site.IDDate, DefaultIDDate) + ":" + strings.Join(segs, "/")
 }
+
+// DefaultIDDate is the day in Atom entry ids when site.id_date is not set.
+const DefaultIDDate = "2024-01-01"
 
 // terms are a post's category names then its tags, each once: the item's
 // categories in RSS and Atom, its tags in JSON Feed.

@@ -278,10 +278,11 @@ func TestEntryIDsStable(t *testing.T) {
 		return out
 	}
 	before := renderAll("a.md", "code: K-1\ntitle: Before\ndate: 2024-05-01T10:00:00+07:00", "first")
-	after := renderAll("moved/b.md", "code: K-1\ntitle: After\ndate: 2024-05-01T10:00:00+07:00\nupdated: 2024-05-03T00:00:00Z", "second")
+	// Edited, moved, and its date corrected by a day.
+	after := renderAll("moved/b.md", "code: K-1\ntitle: After\ndate: 2024-05-02T10:00:00+07:00\nupdated: 2024-05-03T00:00:00Z", "second")
 	for f, want := range map[*render.Format]string{
 		render.RSS:      `<guid isPermaLink="false">K-1</guid>`,
-		render.Atom:     "<id>tag:feeds.example.com,2024-05-01:K-1</id>",
+		render.Atom:     "<id>tag:feeds.example.com,2020-05-17:K-1</id>",
 		render.JSONFeed: `"id":"K-1"`,
 	} {
 		if !strings.Contains(before[f], want) || !strings.Contains(after[f], want) {

@@ -23,6 +23,11 @@ type Site struct {
 	Language    string // canonical tag
 	Author      string
 	Icon        string
+	// IDDate is the day in Atom entry ids (tag:HOST,IDDATE:ID), a day on
+	// which the publisher held the base URL's host: "2024-01-01".
+	IDDate string
+	// Location is the zone the index page shows dates in (site.timezone).
+	Location *time.Location
 	// Names are display names by facet, then by value key (the config's
 	// categories and languages); a value not named there shows as posts
 	// spell it.

@@ -1,0 +1,90 @@
+package parse
+
+import (
+	"fmt"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/feedd/feedd/feed"
+)
+
+// Permalink is site.permalink: the URL of a post on the site, from a
+// template with placeholders for the post's file, code and date.
+type Permalink struct {
+	parts []permalinkPart
+}
+
+// permalinkPart is literal text, or a placeholder when fill is set.
+type permalinkPart struct {
+	text string
+	fill func(p *feed.Post, loc *time.Location) string
+}
+
+// permalinkFields are the placeholders: {path} is the file's path without
+// its extension, {name} its name without extension, {code} the post's id,
+// {year}, {month} and {day} its date's, in the site's time zone.
+var permalinkFields = map[string]func(p *feed.Post, loc *time.Location) string{
+	"path":  func(p *feed.Post, _ *time.Location) string { return escapePath(withoutExt(p.Path)) },
+	"name":  func(p *feed.Post, _ *time.Location) string { return url.PathEscape(path.Base(withoutExt(p.Path))) },
+	"code":  func(p *feed.Post, _ *time.Location) string { return escapePath(p.ID) },
+	"year":  func(p *feed.Post, loc *time.Location) string { return p.Date.In(loc).Format("2006") },
+	"month": func(p *feed.Post, loc *time.Location) string { return p.Date.In(loc).Format("01") },
+	"day":   func(p *feed.Post, loc *time.Location) string { return p.Date.In(loc).Format("02") },
+}
+
+// NewPermalink reads a permalink template. It must be an absolute http(s)
+// URL once filled in, and name only the placeholders above.
+func NewPermalink(template string) (*Permalink, error) {
+	pl := &Permalink{}
+	rest := template
+	for rest != "" {
+		open := strings.IndexByte(rest, '{')
+		if open < 0 {
+			pl.parts = append(pl.parts, permalinkPart{text: rest})
+			break
+		}
+		end := strings.IndexByte(rest[open:], '}')
+		if end < 0 {
+			return nil, fmt.Errorf("%q: a { without its }", template)
+		}
+		name := rest[open+1 : open+end]
+		fill, ok := permalinkFields[name]
+		if !ok {
+			return nil, fmt.Errorf("%q: unknown placeholder {%s}; want {path}, {name}, {code}, {year}, {month} or {day}", template, name)
+		}
+		pl.parts = append(pl.parts, permalinkPart{text: rest[:open]}, permalinkPart{fill: fill})
+		rest = rest[open+end+1:]
+	}
+	sample := &feed.Post{Path: "2024/sample.md", ID: "ART1", Date: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)}
+	if _, err := absoluteHTTP(nil, pl.fill(sample, time.UTC)); err != nil {
+		return nil, err
+	}
+	return pl, nil
+}
+
+// fill is the permalink of p.
+func (pl *Permalink) fill(p *feed.Post, loc *time.Location) string {
+	var b strings.Builder
+	for _, part := range pl.parts {
+		if part.fill != nil {
+			b.WriteString(part.fill(p, loc))
+		} else {
+			b.WriteString(part.text)
+		}
+	}
+	return b.String()
+}
+
+// withoutExt is a path without its file's extension.
+func withoutExt(p string) string { return strings.TrimSuffix(p, path.Ext(p)) }
+
+// escapePath percent-encodes each segment of a "/"-separated path.
+func escapePath(p string) string {
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	return strings.Join(segs, "/")
+}
