@@ -531,16 +531,19 @@ func nextView(t *table, old *View, items, drop, put []ref, now time.Time, versio
 		v.Newest = t.post(items[0]).Date
 	}
 	for i, f := range v.Key.Kind.Facets {
-		v.Names[i] = facetName(t, f, v.Key.Values[i], old.Names[i], items, drop, put)
+		v.spellings[i] = countSpellings(t, f, v.Key.Values[i], old.spellings[i], drop, put)
+		v.Names[i] = mostWritten(v.spellings[i])
 	}
 	return v
 }
 
-// facetName is the smallest spelling the posts of a view give its value
-// key of facet f, so that it does not depend on the order files were read
-// in. It scans every item only when the last post known to give the old
-// name left.
-func facetName(t *table, f *Facet, key, oldName string, items, drop, put []ref) string {
+// countSpellings counts how many posts write value key of facet f each
+// way, from the old counts, less drop's, plus put's.
+func countSpellings(t *table, f *Facet, key string, old map[string]int, drop, put []ref) map[string]int {
+	counts := maps.Clone(old)
+	if counts == nil {
+		counts = map[string]int{}
+	}
 	spelling := func(r ref) string {
 		for k, name := range t.values(r, f) {
 			if k == key {
@@ -549,15 +552,36 @@ func facetName(t *table, f *Facet, key, oldName string, items, drop, put []ref) 
 		}
 		return ""
 	}
-	gives := func(r ref) bool { return spelling(r) == oldName }
-	scan, name := put, oldName
-	if slices.ContainsFunc(drop, gives) && !slices.ContainsFunc(put, gives) {
-		scan, name = items, ""
+	// A map assignment stores the key it is given: each is the map's own
+	// copy, never the table's memory.
+	own := func(n string) string {
+		for k := range counts {
+			if k == n {
+				return k
+			}
+		}
+		return strings.Clone(n)
 	}
-	for _, r := range scan {
-		if n := spelling(r); name == "" || n < name {
-			name = strings.Clone(n)
+	for _, r := range drop {
+		n := own(spelling(r))
+		if counts[n]--; counts[n] <= 0 {
+			delete(counts, n)
 		}
 	}
-	return name
+	for _, r := range put {
+		counts[own(spelling(r))]++
+	}
+	return counts
+}
+
+// mostWritten is the spelling most posts use; the smallest of those tied,
+// so that it does not depend on the order files were read in.
+func mostWritten(counts map[string]int) string {
+	best, most := "", 0
+	for n, c := range counts {
+		if c > most || c == most && n < best {
+			best, most = n, c
+		}
+	}
+	return best
 }

@@ -239,8 +239,9 @@ func TestSetFuturePosts(t *testing.T) {
 	}
 }
 
-// TestViewNames: a feed's names are the smallest spelling its posts give,
-// whatever order they arrive in, and follow the posts as they leave.
+// TestViewNames: a feed's names are the spelling most of its posts give,
+// the smallest when tied, whatever order they arrive in, and follow the
+// posts as they come, change and leave.
 func TestViewNames(t *testing.T) {
 	posts := func() []*feed.Post {
 		return []*feed.Post{
@@ -271,6 +272,16 @@ func TestViewNames(t *testing.T) {
 		snap = set.Apply([]*feed.Post{mustParse(t, "2.md", "code: P2\ntitle: t\ndate: 2024-01-02\ncategory: real Estate\nauthor: ann Writer")}, nil)
 		if got := names(snap); got != "real Estate|ann Writer" {
 			t.Errorf("order %v, the smallest edited: names %q", order, got)
+		}
+		// Two posts of three write it "real estate": that wins, though
+		// "real Estate" is smaller.
+		snap = set.Apply([]*feed.Post{mustParse(t, "4.md", "code: P4\ntitle: t\ndate: 2024-01-04\ncategory: real estate\nauthor: ann writer")}, nil)
+		if got := names(snap); got != "real estate|ann writer" {
+			t.Errorf("order %v, most posts' spelling: names %q", order, got)
+		}
+		snap = set.Apply(nil, []string{"4.md", "1.md"})
+		if got := names(snap); got != "real Estate|ann Writer" {
+			t.Errorf("order %v, the majority gone: names %q", order, got)
 		}
 	}
 }

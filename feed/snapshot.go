@@ -10,8 +10,8 @@ import (
 type View struct {
 	Key ViewKey
 	// Names are how posts spell the view's value of each of its kind's
-	// facets (the smallest spelling when posts differ, so that every
-	// replica agrees): "Real Estate", "zh-Hant".
+	// facets: the spelling most of its posts use, the smallest of those
+	// tied, so that every replica agrees ("Real Estate", "zh-Hant").
 	Names  [maxFacets]string
 	Newest time.Time
 	// ChangedAt is when this process last saw the view's posts change
@@ -23,6 +23,8 @@ type View struct {
 	// a document rendered from it stays valid while it is the same.
 	Revision uint64
 	items    []ref // in the snapshots' tables
+	// spellings count the posts that write each facet's value each way.
+	spellings [maxFacets]map[string]int
 }
 
 // Len is the number of posts in the view.
