@@ -71,7 +71,7 @@ func renderAtom(d *Document, w io.Writer) error {
 		for _, c := range terms(p) {
 			entry.Categories = append(entry.Categories, atomCategory{Term: c})
 		}
-		for _, a := range p.Authors {
+		for _, a := range d.itemAuthors(p) {
 			entry.Authors = append(entry.Authors, feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: a}})
 		}
 		out.Entries = append(out.Entries, entry)

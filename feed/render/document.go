@@ -137,6 +137,15 @@ func (d *Document) feedAuthor() string {
 	return d.Site.Title
 }
 
+// itemAuthors are the authors a post's item names in every format: its
+// own, else the feed's, so that every reader shows the same.
+func (d *Document) itemAuthors(p *feed.Post) []string {
+	if len(p.Authors) > 0 {
+		return p.Authors
+	}
+	return []string{d.feedAuthor()}
+}
+
 // description is the feed's description: the site's, else its title, then
 // the feed's name.
 func (d *Document) description() string {

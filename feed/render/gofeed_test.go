@@ -101,13 +101,12 @@ func checkParsed(t *testing.T, f *render.Format, v feedtest.View, parsed *gofeed
 		}
 		var authors []string
 		for _, a := range got.Authors {
-			authors = append(authors, text.Slug(a.Name))
-		}
-		if f == render.RSS && got.DublinCoreExt != nil {
-			// gofeed's Authors holds the first dc:creator only.
-			authors = nil
-			for _, a := range got.DublinCoreExt.Creator {
-				authors = append(authors, text.Slug(a))
+			names := []string{a.Name}
+			if f == render.RSS { // one dc:creator names every author
+				names = strings.Split(a.Name, ", ")
+			}
+			for _, n := range names {
+				authors = append(authors, text.Slug(n))
 			}
 		}
 		switch {

@@ -45,7 +45,7 @@ func renderJSON(d *Document, w io.Writer) error {
 		p := d.Posts[i]
 		it.Image = p.Image
 		it.Tags = terms(p)
-		for _, a := range p.Authors {
+		for _, a := range d.itemAuthors(p) {
 			it.Authors = append(it.Authors, &feeds.JSONAuthor{Name: a})
 		}
 		out.Items = append(out.Items, &jsonItem{

@@ -41,7 +41,7 @@ type rssItem struct {
 	Description    rssText   `xml:"description"`
 	*feeds.RssItem           // link, content:encoded, enclosure, guid, pubDate
 	Categories     []rssText `xml:"category"`
-	Creators       []rssText `xml:"dc:creator"`
+	Creator        rssText   `xml:"dc:creator"`
 	Language       string    `xml:"dc:language,omitempty"`
 	Media          *rssMedia `xml:"media:content"`
 }
@@ -114,14 +114,10 @@ func renderRSS(d *Document, w io.Writer) error {
 		for _, c := range terms(p) {
 			item.Categories = append(item.Categories, newRSSText(c))
 		}
-		for _, a := range p.Authors {
-			item.Creators = append(item.Creators, newRSSText(a))
-		}
-		if len(item.Creators) == 0 {
-			// Every item names a creator: the site's author when the post
-			// names none.
-			item.Creators = []rssText{newRSSText(d.feedAuthor())}
-		}
+		// One dc:creator with every name: readers that keep one creator
+		// (gofeed keeps the first, feedparser the last) show the whole
+		// byline.
+		item.Creator = newRSSText(strings.Join(d.itemAuthors(p), ", "))
 		if p.Language != ch.Language {
 			item.Language = p.Language
 		}

@@ -5,8 +5,8 @@ feedd's conformance test.
 Input on stdin: a JSON list of {"file": path, "url": the URL it was fetched
 from, "type": the Content-Type it was served with}. Output on stdout: a JSON list with, for each document, whether
 feedparser found it ill-formed (bozo) and why, its version, its self link,
-language, and for each entry its id, link, title and whether its dates
-parsed."""
+language, and for each entry its id, link, title, author names, language
+(its own, else the feed's) and whether its dates parsed."""
 import json
 import sys
 
@@ -34,6 +34,10 @@ for doc in json.load(sys.stdin):
             "published": e.get("published_parsed") is not None,
             "updated": e.get("updated_parsed") is not None,
             "content": bool(e.get("content") or e.get("summary")),
+            "authors": [a.get("name", "") for a in e.get("authors", [])],
+            # RSS: the item's dc:language; Atom: the entry's xml:lang, which
+            # feedparser gives its text constructs.
+            "language": e.get("language") or e.get("title_detail", {}).get("language") or feed.get("language", ""),
         } for e in d.get("entries", [])],
     })
 json.dump(results, sys.stdout)
