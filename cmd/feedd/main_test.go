@@ -25,6 +25,7 @@ import (
 
 	"github.com/feedd/feedd/feed"
 	"github.com/mmcdole/gofeed"
+	"gopkg.in/yaml.v3"
 )
 
 func env(vars map[string]string) func(string) string {
@@ -264,6 +265,51 @@ func TestCheckExampleConfig(t *testing.T) {
 	}
 	if !regexp.MustCompile(`(?m)^\d+ posts, 0 bad, \d+ warnings$`).MatchString(stdout.String()) {
 		t.Errorf("check's summary: %s", stdout.String())
+	}
+}
+
+// TestDeployExamples: the config in deploy/kubernetes.yaml's ConfigMap is
+// one feedd accepts, and sets the public URL; the files the README's
+// Docker command mounts exist in the repository.
+func TestDeployExamples(t *testing.T) {
+	manifest, err := os.ReadFile(filepath.Join("..", "..", "deploy", "kubernetes.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, doc := range strings.Split(string(manifest), "\n---\n") {
+		var cm struct {
+			Kind string
+			Data map[string]string
+		}
+		if yaml.Unmarshal([]byte(doc), &cm) != nil || cm.Kind != "ConfigMap" || cm.Data["feedd.yaml"] == "" {
+			continue
+		}
+		found = true
+		conf := writeFile(t, filepath.Join(t.TempDir(), "feedd.yaml"), cm.Data["feedd.yaml"])
+		c, err := loadConfig(settings{posts: t.TempDir(), config: conf})
+		if err != nil {
+			t.Fatalf("the ConfigMap's feedd.yaml: %v", err)
+		}
+		if c.BaseURLGuessed || strings.Contains(c.Site.BaseURL, "localhost") || c.Parse.Permalink == nil {
+			t.Errorf("the ConfigMap sets no public base URL (%s) or no permalink", c.Site.BaseURL)
+		}
+	}
+	if !found {
+		t.Fatal("deploy/kubernetes.yaml has no ConfigMap with a feedd.yaml")
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mounts := regexp.MustCompile(`-v "\$PWD/([^:"]+):`).FindAllStringSubmatch(string(readme), -1)
+	if len(mounts) == 0 || !strings.Contains(string(readme), "FEEDD_BASE_URL=https://") {
+		t.Fatal("the README's docker run mounts no file from the checkout, or sets no FEEDD_BASE_URL")
+	}
+	for _, m := range mounts {
+		if _, err := os.Stat(filepath.Join("..", "..", m[1])); err != nil {
+			t.Errorf("the README's docker run mounts %s: %v", m[1], err)
+		}
 	}
 }
 
