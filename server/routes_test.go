@@ -47,7 +47,7 @@ func TestRoutes(t *testing.T) {
 		{"GET", "/language/km/category/business/rss.xml", 200, rss, "Business (ខ្មែរ)"},
 		{"GET", "/language/en/category/national/atom.xml", 200, atom, "T-001"},
 		{"GET", "/author/ann-writer/rss.xml", 200, rss, "Test Post &#x26; Co — Ann Writer"},
-		{"GET", "/author/bopha/atom.xml", 200, atom, "tag:feeds.example.com,2024-03-01:T-002"},
+		{"GET", "/author/bopha/atom.xml", 200, atom, "tag:feeds.example.com,2020-05-17:T-002"},
 		{"GET", "/author/dara/feed.json", 200, js, `"feed_url":"https://feeds.example.com/author/dara/feed.json"`},
 		{"GET", "/language/km/author/dara/feed.json", 200, js, "Dara (ខ្មែរ)"},
 		{"GET", "/language/en/author/ann-writer/rss.xml", 200, rss, "Ann Writer (en)"},
