@@ -7,36 +7,9 @@
 #  3. stopping one replica (SIGTERM) loses no request.
 #
 # Needs nginx and curl (installed from Debian when missing). Run by .ci/run.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-need=()
-command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
-command -v curl >/dev/null || need+=(curl)
-if [ ${#need[@]} -gt 0 ]; then
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
-nginx=$(command -v nginx || echo /usr/sbin/nginx)
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-[ -n "${KEEP:-}" ] && trap - EXIT
-fail() { echo "test-cache: FAIL: $*" >&2; exit 1; }
-
-# Free loopback ports.
-ports=($(python3 - <<'PY'
-import socket
-socks = [socket.socket() for _ in range(3)]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-PY
-))
+name=test-cache need=()
+source "$(dirname "$0")/testlib.sh"
+ports=($(free_ports 3))
 front=${ports[0]} a=${ports[1]} b=${ports[2]}
 max_age=2
 
@@ -70,19 +43,7 @@ sed -e "s|server 10.0.0.11:8080|server 127.0.0.1:$a|" \
 for want in "127.0.0.1:$a" "127.0.0.1:$b" "listen 127.0.0.1:$front" "$work/cache" "proxy_cache_bypass"; do
   grep -q "$want" "$work/feedd-cache.conf" || fail "deploy/nginx-cache.conf no longer has what the test rewrites ($want)"
 done
-cat >"$work/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 256; }
-http {
-  access_log off;
-  include $work/feedd-cache.conf;
-}
-CONF
-"$nginx" -c "$work/nginx.conf" -e "$work/nginx-error.log" &
-pids+=("$!")
+start_nginx "include $work/feedd-cache.conf;"
 
 # Wait for both replicas and nginx.
 for url in "http://127.0.0.1:$a/readyz" "http://127.0.0.1:$b/readyz" "http://127.0.0.1:$front/readyz"; do

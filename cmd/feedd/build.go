@@ -44,33 +44,89 @@ func (d staticDoc) file(out string) string {
 // its .gz and .br, and returns the exit code: 1 if the posts cannot be
 // read or a file cannot be written, 0 otherwise (bad posts are reported
 // and left out, as serve does).
+//
+// Its memory grows with the archive: the posts' metadata, held as serve
+// holds it, and the workers' documents and compressors, whose number grows
+// with the documents to write (buildWorkers).
 func build(cfg *Config, out string, stderr io.Writer) int {
 	start := time.Now()
+	if cfg.BaseURLGuessed {
+		fmt.Fprintf(stderr, "feedd build: warning: no base URL is set: links say %s; give -base-url, FEEDD_BASE_URL or site.base_url\n", cfg.Site.BaseURL)
+	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	store, closeStore := openBodyStore(cfg, quiet)
 	defer closeStore()
 	set := feed.NewSet(feed.SetOptions{Logger: quiet, Bodies: store})
-	res, err := watcher.Scan(cfg.Posts, cfg.Parse, set.Prepare)
+	snap, posts, err := scanPosts(cfg, set, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "feedd build: %s: %v\n", cfg.Posts, err)
 		return 1
 	}
-	for _, err := range res.Problems {
-		fmt.Fprintf(stderr, "feedd build: bad post left out: %v\n", err)
-	}
-	snap := set.Apply(res.Posts, nil)
-	handler := server.New(server.Options{Site: &cfg.Site, Set: set, Logger: quiet, MaxLimit: cfg.MaxLimit, MaxAge: cfg.MaxAge, CacheBytes: cfg.CacheBytes})
 	docs := staticDocs(&cfg.Site, snap)
-	n, bytes, err := writeAll(handler, docs, out, newProgress(stderr, len(docs)))
+	workers := buildWorkers(len(docs))
+	handler := server.New(server.Options{Site: &cfg.Site, Set: set, Logger: quiet, MaxLimit: cfg.MaxLimit, MaxAge: cfg.MaxAge,
+		CacheBytes: buildCacheBytes(workers, cfg.CacheBytes)})
+	n, bytes, err := writeAll(handler, docs, out, workers, newProgress(stderr, len(docs)))
 	if err != nil {
 		fmt.Fprintf(stderr, "feedd build: %v\n", err)
 		return 1
 	}
 	if isTerminal(stderr) {
 		fmt.Fprintf(stderr, "feedd build: %d documents (%d files, %.1f MB) from %d posts in %s to %s\n",
-			n, 3*n, float64(bytes)/1e6, len(res.Posts), time.Since(start).Round(time.Millisecond), out)
+			n, 3*n, float64(bytes)/1e6, posts, time.Since(start).Round(time.Millisecond), out)
 	}
 	return 0
+}
+
+// scanPosts reads every post into set, reports the bad ones on stderr, and
+// returns the snapshot and how many posts are in it. The parsed posts are
+// dropped on return: the set keeps its own copy of each.
+func scanPosts(cfg *Config, set *feed.Set, stderr io.Writer) (*feed.Snapshot, int, error) {
+	res, err := watcher.Scan(cfg.Posts, cfg.Parse, set.Prepare)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, err := range res.Problems {
+		fmt.Fprintf(stderr, "feedd build: bad post left out: %v\n", err)
+	}
+	return set.Apply(res.Posts, nil), len(res.Posts), nil
+}
+
+// Build's workers each render and compress one document at a time. A
+// worker takes about 15 MB while it compresses pages of the default size
+// (brotli's window and hash tables and gzip's, made for every document,
+// and the garbage they leave), whatever the size of the archive. So there
+// is one worker per docsPerWorker documents, not one per core: a small
+// archive gets one, and a machine's cores do not multiply the cost of a
+// build. maxWorkers bounds the cost for the largest archives.
+const (
+	docsPerWorker = 256
+	maxWorkers    = 8
+)
+
+// buildWorkers is how many documents build renders and compresses at
+// once: one per docsPerWorker documents, at least one, and at most one
+// per core and maxWorkers.
+func buildWorkers(docs int) int {
+	return max(1, min(runtime.GOMAXPROCS(0), maxWorkers, (docs+docsPerWorker-1)/docsPerWorker))
+}
+
+// cachePerWorker is the bound of build's document cache for each worker.
+// A worker asks for a document in its three codings one after the other,
+// so the cache need only hold the documents the workers are on; serve's
+// bound (feed.cache_mb, 64 MiB by default) would fill with documents build
+// is done with. Within this bound the cache keeps documents of 512 KB at
+// least (a page of 50 items with bodies of 5 KB is about 300 KB); a larger
+// one is rendered again for each coding, to the same bytes.
+const cachePerWorker = 4 << 20
+
+// buildCacheBytes is the bound of build's document cache: cachePerWorker
+// per worker, or the configured bound (feed.cache_mb) when that is less.
+func buildCacheBytes(workers int, configured int64) int64 {
+	if b := int64(workers) * cachePerWorker; configured <= 0 || configured > b {
+		return b
+	}
+	return configured
 }
 
 // staticDocs lists every document serve gives at the default page size:
@@ -90,10 +146,10 @@ func staticDocs(site *render.Site, snap *feed.Snapshot) []staticDoc {
 	return docs
 }
 
-// writeAll writes every document in every coding, on every core:
+// writeAll writes every document in every coding, with workers at once:
 // compressing is most of the work. It returns how many documents it wrote
 // and their bytes.
-func writeAll(handler http.Handler, docs []staticDoc, out string, progress *progress) (int, int64, error) {
+func writeAll(handler http.Handler, docs []staticDoc, out string, workers int, progress *progress) (int, int64, error) {
 	next := make(chan staticDoc)
 	type result struct {
 		n   int64
@@ -101,16 +157,21 @@ func writeAll(handler http.Handler, docs []staticDoc, out string, progress *prog
 	}
 	results := make(chan result)
 	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
+	for range workers {
 		wg.Go(func() {
 			for d := range next {
 				var r result
-				for _, coding := range []string{"identity", "gzip", "br"} {
-					n, err := writeDoc(handler, d, coding, out)
-					r.n += n
-					if err != nil {
-						r.err = err
-						break
+				name := d.file(out)
+				if r.err = os.MkdirAll(filepath.Dir(name), 0o755); r.err == nil {
+					// One after the other, so that the server renders the
+					// document once and keeps it for the other two.
+					for _, coding := range []string{"identity", "gzip", "br"} {
+						n, err := writeDoc(handler, d, coding, name)
+						r.n += n
+						if err != nil {
+							r.err = err
+							break
+						}
 					}
 				}
 				results <- r
@@ -141,8 +202,9 @@ func writeAll(handler http.Handler, docs []staticDoc, out string, progress *prog
 }
 
 // writeDoc asks the handler for one document in one coding, as a client
-// of serve would, and writes the body it gets.
-func writeDoc(h http.Handler, d staticDoc, coding, out string) (int64, error) {
+// of serve would, and writes the body it gets to name (with .gz or .br
+// for those codings).
+func writeDoc(h http.Handler, d staticDoc, coding, name string) (int64, error) {
 	target := requestTarget(d.path, d.query)
 	req := httptest.NewRequest(http.MethodGet, target, nil)
 	req.Header.Set("Accept-Encoding", coding)
@@ -151,15 +213,16 @@ func writeDoc(h http.Handler, d staticDoc, coding, out string) (int64, error) {
 	if rec.Code != http.StatusOK {
 		return 0, fmt.Errorf("%s: status %d: %s", target, rec.Code, strings.TrimSpace(rec.Body.String()))
 	}
-	name := d.file(out)
 	switch coding {
 	case "gzip":
 		name += ".gz"
 	case "br":
 		name += ".br"
+	default:
+		coding = ""
 	}
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		return 0, err
+	if got := rec.Header().Get("Content-Encoding"); got != coding {
+		return 0, fmt.Errorf("%s: asked for %q, got the coding %q", target, coding, got)
 	}
 	if err := os.WriteFile(name, rec.Body.Bytes(), 0o644); err != nil {
 		return 0, err

@@ -720,6 +720,22 @@ func TestBodiesInMemoryFallback(t *testing.T) {
 // page of every feed, the index and the OPML list), each with a .gz and a
 // .br, with the very bytes serve sends for each coding, and nothing on a
 // non-terminal but problems.
+// TestBuildWarnsOfLocalhost: a build without a base URL says its links
+// point at localhost, and still builds.
+func TestBuildWarnsOfLocalhost(t *testing.T) {
+	var stderr bytes.Buffer
+	out := filepath.Join(t.TempDir(), "out")
+	if code := run(context.Background(), []string{"build", "-out", out, "-posts", copyPosts(t)}, env(nil), io.Discard, &stderr); code != 0 {
+		t.Fatalf("build: exit %d: %s", code, stderr.String())
+	}
+	if want := "feedd build: warning: no base URL is set: links say http://localhost:8080"; !strings.HasPrefix(stderr.String(), want) || strings.Count(stderr.String(), "\n") != 1 {
+		t.Errorf("stderr %q, want one line starting %q", stderr.String(), want)
+	}
+	if _, err := os.Stat(filepath.Join(out, "rss.xml.gz")); err != nil {
+		t.Error(err)
+	}
+}
+
 func TestBuildSameBytes(t *testing.T) {
 	posts := copyPosts(t)
 	dir := t.TempDir()
