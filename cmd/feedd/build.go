@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -67,6 +68,9 @@ func build(cfg *Config, out string, stderr io.Writer) int {
 	handler := server.New(server.Options{Site: &cfg.Site, Set: set, Logger: quiet, MaxLimit: cfg.MaxLimit, MaxAge: cfg.MaxAge,
 		CacheBytes: buildCacheBytes(workers, cfg.CacheBytes)})
 	n, bytes, err := writeAll(handler, docs, out, workers, newProgress(stderr, len(docs)))
+	if err == nil {
+		err = removeStale(out, docs)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "feedd build: %v\n", err)
 		return 1
@@ -224,10 +228,92 @@ func writeDoc(h http.Handler, d staticDoc, coding, name string) (int64, error) {
 	if got := rec.Header().Get("Content-Encoding"); got != coding {
 		return 0, fmt.Errorf("%s: asked for %q, got the coding %q", target, coding, got)
 	}
-	if err := os.WriteFile(name, rec.Body.Bytes(), 0o644); err != nil {
+	modTime, _ := http.ParseTime(rec.Header().Get("Last-Modified"))
+	if err := replaceFile(name, rec.Body.Bytes(), modTime); err != nil {
 		return 0, err
 	}
 	return int64(rec.Body.Len()), nil
+}
+
+// tempPrefix starts the names of the files build writes before renaming
+// them into place.
+const tempPrefix = ".feedd-build-"
+
+// replaceFile writes data to name through a temporary file in its directory,
+// renamed over it, so that a web server serving the directory while build
+// runs never sends half a file; and dates it modTime (the document's
+// Last-Modified, when not zero), so that rebuilding the same posts leaves
+// a web server's Last-Modified and ETag (nginx's are the file's time and
+// size) as they were.
+func replaceFile(name string, data []byte, modTime time.Time) error {
+	f, err := os.CreateTemp(filepath.Dir(name), tempPrefix+"*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(0o644) // CreateTemp makes it 0600: web servers run as other users
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && !modTime.IsZero() {
+		err = os.Chtimes(f.Name(), modTime, modTime)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), name)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
+
+// removeStale removes from out what an earlier build wrote and this one
+// did not (the pages and feeds that are gone), the temporary files of a
+// build that was stopped, and the directories that leaves empty. Files of
+// other names are left alone: build's are index.html and opml.xml at the
+// top, a format's file anywhere, each with a query, .gz or .br.
+func removeStale(out string, docs []staticDoc) error {
+	keep := map[string]bool{}
+	for _, d := range docs {
+		name := d.file(out)
+		keep[name], keep[name+".gz"], keep[name+".br"] = true, true, true
+	}
+	var emptied []string
+	err := filepath.WalkDir(out, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || !e.Type().IsRegular() || keep[p] || !builtName(e.Name(), filepath.Dir(p) == out) {
+			return err
+		}
+		emptied = append(emptied, filepath.Dir(p))
+		return os.Remove(p)
+	})
+	for i := len(emptied) - 1; i >= 0; i-- {
+		for dir := emptied[i]; dir != out && strings.HasPrefix(dir, out); dir = filepath.Dir(dir) {
+			if os.Remove(dir) != nil { // not empty
+				break
+			}
+		}
+	}
+	return err
+}
+
+// builtName says whether a file of this name is one build writes.
+func builtName(name string, top bool) bool {
+	if strings.HasPrefix(name, tempPrefix) {
+		return true
+	}
+	for _, ext := range []string{".gz", ".br"} {
+		if n, ok := strings.CutSuffix(name, ext); ok {
+			name = n
+			break
+		}
+	}
+	name, _, _ = strings.Cut(name, "?")
+	if _, ok := render.FormatByFile(name); ok {
+		return true
+	}
+	return top && (name == "index.html" || name == "opml.xml")
 }
 
 // requestTarget escapes a decoded path back into a request's target, with

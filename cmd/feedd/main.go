@@ -116,8 +116,11 @@ func newFlagSet(cmd string) (*flag.FlagSet, *settings) {
 		fs.StringVar(&s.logLevel, "log-level", "", "debug, info, warn or error (default info; debug logs every request; env FEEDD_LOG_LEVEL)")
 		fs.StringVar(&s.pprof, "pprof", "", "serve Go's profiles (net/http/pprof) at this address, apart from the feeds; off by default (env FEEDD_PPROF)")
 	}
-	if cmd != "check" {
-		fs.StringVar(&s.baseURL, "base-url", "", "public URL of this service (default http://localhost:PORT; env FEEDD_BASE_URL)")
+	switch cmd {
+	case "serve", "healthcheck":
+		fs.StringVar(&s.baseURL, "base-url", "", "public URL of this service (default http://localhost:PORT of -addr; env FEEDD_BASE_URL)")
+	case "build":
+		fs.StringVar(&s.baseURL, "base-url", "", "public URL the files will be served at (default http://localhost:8080; env FEEDD_BASE_URL)")
 	}
 	if cmd == "build" {
 		fs.StringVar(&s.out, "out", "", "directory to write the static files into (created)")

@@ -67,9 +67,9 @@ func TestBadInvocations(t *testing.T) {
 		{"posts is a file", []string{"-posts", cfg("file.md", "x")}, nil, "not a directory"},
 		{"missing posts directory from env", nil, map[string]string{"FEEDD_POSTS": filepath.Join(dir, "none")}, "no such file or directory"},
 		{"bad addr", []string{"-posts", posts, "-addr", "8080"}, nil, `addr "8080": want HOST:PORT or :PORT`},
-		{"port out of range", []string{"-posts", posts, "-addr", "127.0.0.1:99999"}, nil, "listen tcp: address 99999: invalid port"},
-		{"address in use", []string{"-posts", posts, "-addr", taken.Addr().String()}, nil, "bind: address already in use"},
-		{"metrics address in use", []string{"-posts", posts, "-addr", "127.0.0.1:0", "-config", cfg("ma.yaml", "metrics:\n  addr: "+taken.Addr().String()+"\n")}, nil, "bind: address already in use"},
+		{"port out of range", []string{"-posts", posts, "-addr", "127.0.0.1:99999"}, nil, `addr "127.0.0.1:99999": listen tcp: address 99999: invalid port`},
+		{"address in use", []string{"-posts", posts, "-addr", taken.Addr().String()}, nil, fmt.Sprintf("addr %q: listen tcp %s: bind: address already in use", taken.Addr(), taken.Addr())},
+		{"metrics address in use", []string{"-posts", posts, "-addr", "127.0.0.1:0", "-config", cfg("ma.yaml", "metrics:\n  addr: "+taken.Addr().String()+"\n")}, nil, fmt.Sprintf("metrics.addr %q: listen", taken.Addr())},
 		{"bad metrics.addr", []string{"-posts", posts, "-config", cfg("mb.yaml", "metrics:\n  addr: 9090\n")}, nil, `mb.yaml:2: metrics.addr: "9090": want HOST:PORT or :PORT`},
 		{"permalink placeholder", []string{"-posts", posts, "-config", cfg("pl.yaml", "site:\n  permalink: https://x.example/{slug}\n")}, nil, `pl.yaml:2: site.permalink: "https://x.example/{slug}": unknown placeholder {slug}`},
 		{"relative permalink", []string{"-posts", posts, "-config", cfg("pr.yaml", "site:\n  permalink: /{path}\n")}, nil, `pr.yaml:2: site.permalink: not an absolute http(s) URL`},
@@ -733,6 +733,91 @@ func TestBuildWarnsOfLocalhost(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "rss.xml.gz")); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestRebuild: building again into the same directory leaves it as a
+// fresh build would be, without touching other files: the pages and feeds
+// that are gone are removed, and a file whose document is unchanged keeps
+// its time (the document's Last-Modified), so that a web server's ETag and
+// Last-Modified do not change.
+func TestRebuild(t *testing.T) {
+	posts := copyPosts(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	build := func(args ...string) {
+		t.Helper()
+		var stderr bytes.Buffer
+		args = append([]string{"build", "-out", out, "-posts", posts, "-base-url", "https://feeds.example.com"}, args...)
+		if code := run(context.Background(), args, env(nil), io.Discard, &stderr); code != 0 {
+			t.Fatalf("build: exit %d: %s", code, stderr.String())
+		}
+	}
+	build("-config", writeFile(t, filepath.Join(dir, "small.yaml"), "feed:\n  limit: 2\n"))
+	page2 := filepath.Join(out, "rss.xml?page=2")
+	sport := filepath.Join(out, "category", "sport")
+	for _, p := range []string{page2, page2 + ".gz", page2 + ".br", filepath.Join(sport, "atom.xml")} {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("the first build: %v", err)
+		}
+	}
+	st, err := os.Stat(filepath.Join(out, "rss.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Its Last-Modified: the newest of the posts' files (copied just now),
+	// to the second.
+	var newest time.Time
+	err = filepath.WalkDir(posts, func(p string, d fs.DirEntry, err error) error {
+		if info, ierr := d.Info(); err == nil && ierr == nil && info.ModTime().After(newest) {
+			newest = info.ModTime()
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o644 || !st.ModTime().Equal(newest.Truncate(time.Second)) {
+		t.Errorf("rss.xml: mode %v, time %v; want 0644 and %v", st.Mode().Perm(), st.ModTime(), newest.Truncate(time.Second))
+	}
+	// Others' files, and what a stopped build left.
+	others := []string{filepath.Join(out, "robots.txt"), filepath.Join(out, "about", "index.html"), filepath.Join(out, "category", "notes.txt")}
+	for _, p := range others {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, p, "not feedd's")
+	}
+	writeFile(t, filepath.Join(out, "category", tempPrefix+"123"), "half a document")
+
+	// The default page size, and the only post of category Sport gone.
+	if err := os.Remove(filepath.Join(posts, "samples", "2024", "12", "football-final.md")); err != nil {
+		t.Fatal(err)
+	}
+	build()
+	if _, err := os.Stat(page2); !os.IsNotExist(err) {
+		t.Errorf("rss.xml?page=2 is still there after a build with one page: %v", err)
+	}
+	if _, err := os.Stat(sport); !os.IsNotExist(err) {
+		t.Errorf("category/sport/ is still there with no post in Sport: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "category", tempPrefix+"123")); !os.IsNotExist(err) {
+		t.Errorf("a stopped build's temporary file is still there: %v", err)
+	}
+	for _, p := range others {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("a file build did not write is gone: %v", err)
+		}
+	}
+	// Built once more from the same posts: the same file times.
+	km := filepath.Join(out, "language", "km", "rss.xml.gz")
+	before, err := os.Stat(km)
+	if err != nil {
+		t.Fatal(err)
+	}
+	build()
+	if after, err := os.Stat(km); err != nil || !after.ModTime().Equal(before.ModTime()) || after.Size() != before.Size() {
+		t.Errorf("%s: %v then %v (%v): a rebuild of the same posts changed it", km, before.ModTime(), after.ModTime(), err)
 	}
 }
 

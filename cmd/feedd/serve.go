@@ -22,13 +22,13 @@ import (
 // serve scans the posts, serves them until ctx ends or SIGINT/SIGTERM
 // arrives, then finishes the requests in flight (up to 10 s).
 func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
-	ln, err := listen(cfg.Addr)
+	ln, err := listen("addr", cfg.Addr)
 	if err != nil {
 		return err
 	}
 	var metricsLn net.Listener
 	if cfg.MetricsAddr != "" {
-		if metricsLn, err = listen(cfg.MetricsAddr); err != nil {
+		if metricsLn, err = listen("metrics.addr", cfg.MetricsAddr); err != nil {
 			ln.Close()
 			return err
 		}
@@ -101,10 +101,11 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 // cannot be listened on): feedd exits 2 with it on one line.
 type startError struct{ error }
 
-func listen(addr string) (net.Listener, error) {
+// listen listens on addr, given as what (the flag or key that names it).
+func listen(what, addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, startError{err}
+		return nil, startError{fmt.Errorf("%s %q: %v", what, addr, err)}
 	}
 	return ln, nil
 }
@@ -129,7 +130,7 @@ func renderBodies(ctx context.Context, set *feed.Set, log *slog.Logger) {
 // servePprof serves Go's profiles (net/http/pprof) on their own listener,
 // never on the feeds' address, until ctx ends.
 func servePprof(ctx context.Context, wg *sync.WaitGroup, addr string, log *slog.Logger) error {
-	ln, err := listen(addr)
+	ln, err := listen("pprof", addr)
 	if err != nil {
 		return err
 	}
