@@ -151,11 +151,13 @@ for q in "limit=2" "page=2&limit=1" "limit="; do
   [ "$code" = 400 ] || fail "/rss.xml?$q: $code, want 400"
   [ "$(header Content-Type "$work/h")" = "text/plain; charset=utf-8" ] || fail "/rss.xml?$q: Content-Type $(header Content-Type "$work/h")"
   [ "$(wc -l <"$work/body")" = 1 ] || fail "/rss.xml?$q: not one line: $(cat "$work/body")"
+  [ "$(header Access-Control-Allow-Origin "$work/h")" = "*" ] || fail "/rss.xml?$q: no Access-Control-Allow-Origin: * on an error"
 done
 for path in "/rss.xml?page=1000" "/atom.xml?page=x" "/category/national/feed.json?page=99" "/rss.xml.gz" "/index.html" "/nothing/rss.xml"; do
   code=$(curl -s -D "$work/h" -o "$work/body" -w '%{http_code}' "$base$path")
   [ "$code" = 404 ] || fail "$path: $code, want 404"
   [ "$(header Content-Type "$work/h")" = "text/plain; charset=utf-8" ] || fail "$path: Content-Type $(header Content-Type "$work/h")"
+  [ "$(header Access-Control-Allow-Origin "$work/h")" = "*" ] || fail "$path: no Access-Control-Allow-Origin: * on an error"
 done
 
 # 4. gzip for clients that accept it, the same bytes once decompressed.

@@ -32,9 +32,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, doc *Rendered) {
 	hdr["Etag"] = enc.hdrETag
 	hdr["Vary"] = hdrVary
 	hdr["Cache-Control"] = s.cacheControl
-	if s.cors {
-		hdr["Access-Control-Allow-Origin"] = hdrAnyOrigin
-	}
 	if servePlain(w, r, doc, enc) {
 		return
 	}

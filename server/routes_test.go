@@ -532,6 +532,28 @@ func TestCORS(t *testing.T) {
 			t.Errorf("%s: %d, Access-Control-Allow-Origin %q on a 304", path, resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
 		}
 	}
+	// Redirects and errors too: a reader in a browser follows a redirect,
+	// or sees an error's status, only when it carries the header.
+	for _, tt := range []struct {
+		method, path string
+		code         int
+	}{
+		{"GET", "/rss.xml?utm_source=x", http.StatusMovedPermanently},
+		{"GET", "/category/National/rss.xml", http.StatusMovedPermanently},
+		{"GET", "/category/nope/rss.xml", http.StatusNotFound},
+		{"GET", "/rss.xml?page=99", http.StatusNotFound},
+		{"GET", "/rss.xml?limit=x", http.StatusBadRequest},
+		{"POST", "/rss.xml", http.StatusMethodNotAllowed},
+		{"OPTIONS", "/rss.xml", http.StatusNoContent},
+	} {
+		resp, _ := fetch(t, tt.method, srv.URL+tt.path, map[string]string{"Origin": "https://reader.example", "Access-Control-Request-Method": "GET"})
+		if resp.StatusCode != tt.code || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+			t.Errorf("%s %s: %d, Access-Control-Allow-Origin %q; want %d and *", tt.method, tt.path, resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"), tt.code)
+		}
+		if tt.method == "OPTIONS" && (resp.Header.Get("Access-Control-Allow-Methods") != "GET, HEAD" || !strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "If-None-Match")) {
+			t.Errorf("a preflight: %v", resp.Header)
+		}
+	}
 	set, _ := feedtest.Load(t, "posts")
 	_, off := newTestServer(t, set, server.Options{})
 	if resp, _ := fetch(t, "GET", off.URL+"/rss.xml", nil); resp.Header.Get("Access-Control-Allow-Origin") != "" {

@@ -88,11 +88,27 @@ func New(opt Options) *Server {
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusNotFound, "not found: "+r.URL.Path)
 	})
-	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Allow", "GET, HEAD")
-		httpError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: use GET or HEAD")
-	})
+	r.MethodNotAllowedHandler = http.HandlerFunc(s.methodNotAllowed)
 	return s
+}
+
+// methodNotAllowed answers a method other than GET and HEAD: 405, but for
+// OPTIONS, which a browser sends before a request with headers of its own
+// (a reader's If-None-Match) and which gets a 204 saying what is allowed.
+func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	hdr := w.Header()
+	if r.Method == http.MethodOptions {
+		hdr.Set("Allow", "GET, HEAD, OPTIONS")
+		if s.cors {
+			hdr.Set("Access-Control-Allow-Methods", "GET, HEAD")
+			hdr.Set("Access-Control-Allow-Headers", "If-None-Match, If-Modified-Since, Range")
+			hdr.Set("Access-Control-Max-Age", "86400")
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	hdr.Set("Allow", "GET, HEAD")
+	httpError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: use GET or HEAD")
 }
 
 // Route is the gorilla/mux route of a kind's feeds: a segment and a
@@ -143,6 +159,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"status", rec.code(), "bytes", rec.bytes, "encoding", w.Header().Get("Content-Encoding"),
 			"took", took.String(), "remote", r.RemoteAddr)
 	}()
+	if s.cors {
+		// On every response, redirects and errors included: a reader in a
+		// browser follows a redirect, or reads an error's status, only
+		// when it carries the header too.
+		rec.Header()["Access-Control-Allow-Origin"] = hdrAnyOrigin
+	}
 	if len(r.TransferEncoding) > 0 {
 		// feedd reads no request bodies. net/http drops a Content-Length
 		// sent beside a Transfer-Encoding before a handler sees it, so
