@@ -54,6 +54,7 @@ p{margin:.6rem 0}
 .formats{grid-area:formats;font-size:.9rem;white-space:nowrap}
 .posts>li{padding:.5rem 0;border-bottom:1px solid #eaeef2}
 .posts>li>a{font-weight:600}
+.name,.posts>li>a{overflow-wrap:break-word}
 .meta{font-size:.9rem;color:#57606a}
 .js-only{display:none}
 .js .js-only{display:inline}
@@ -342,17 +343,22 @@ func shouting(name string) bool {
 }
 
 // urlParts cuts u after each "/" (after the last of a run, so that
-// "https://" stays whole) and between two percent-encoded characters
-// ("%E1%9E%87" | "%E1%9E%B6"), the places where the page lets an address
-// wrap: a path segment in a script percent-encoded can be longer than a
-// phone's line.
+// "https://" stays whole), after each "-" of the path, and between two
+// percent-encoded characters ("%E1%9E%87" | "%E1%9E%B6"), the places where
+// the page lets an address wrap: a slug of several words, or a path
+// segment in a script percent-encoded, can be longer than a phone's line.
 func urlParts(u string) []string {
 	var parts []string
 	start := 0
+	hostEnd := strings.Index(u, "//") + 2
+	hostEnd += strings.IndexByte(u[hostEnd:], '/')
 	for i := 0; i < len(u); i++ {
+		inPath := i > hostEnd
 		cut := -1
 		switch {
 		case u[i] == '/' && i+1 < len(u) && u[i+1] != '/':
+			cut = i + 1
+		case u[i] == '-' && inPath:
 			cut = i + 1
 		case u[i] == '%' && i-start >= 3 && u[i-3] == '%' && i+3 <= len(u) && leadByte(u[i+1:i+3]):
 			cut = i
