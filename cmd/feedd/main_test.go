@@ -72,7 +72,8 @@ func TestBadInvocations(t *testing.T) {
 		{"metrics address in use", []string{"-posts", posts, "-addr", "127.0.0.1:0", "-config", cfg("ma.yaml", "metrics:\n  addr: "+taken.Addr().String()+"\n")}, nil, fmt.Sprintf("metrics.addr %q: listen", taken.Addr())},
 		{"bad metrics.addr", []string{"-posts", posts, "-config", cfg("mb.yaml", "metrics:\n  addr: 9090\n")}, nil, `mb.yaml:2: metrics.addr: "9090": want HOST:PORT or :PORT`},
 		{"permalink placeholder", []string{"-posts", posts, "-config", cfg("pl.yaml", "site:\n  permalink: https://x.example/{slug}\n")}, nil, `pl.yaml:2: site.permalink: "https://x.example/{slug}": unknown placeholder {slug}`},
-		{"relative permalink", []string{"-posts", posts, "-config", cfg("pr.yaml", "site:\n  permalink: /{path}\n")}, nil, `pr.yaml:2: site.permalink: not an absolute http(s) URL`},
+		{"relative permalink", []string{"-posts", posts, "-config", cfg("pr.yaml", "site:\n  permalink: /{path}\n")}, nil, `pr.yaml:2: site.permalink: "/{path}": want an absolute http(s) URL with placeholders after its host`},
+		{"permalink shared by posts", []string{"-posts", posts, "-config", cfg("ps.yaml", "site:\n  permalink: https://x.example/{year}/\n")}, nil, `ps.yaml:2: site.permalink: "https://x.example/{year}/" names neither {path}, {name} nor {code}: every post would share a link`},
 		{"id_date", []string{"-posts", posts, "-config", cfg("id.yaml", "site:\n  id_date: 2024\n")}, nil, `id.yaml:2: site.id_date: "2024" is not a date written YYYY-MM-DD`},
 		{"relative base URL flag", []string{"-posts", posts, "-base-url", "/feeds"}, nil, `base URL: "/feeds" is not an absolute http(s) URL`},
 		{"ftp base URL from env", []string{"-posts", posts}, map[string]string{"FEEDD_BASE_URL": "ftp://x"}, "not an absolute http(s) URL"},
@@ -328,7 +329,7 @@ func TestCheck(t *testing.T) {
 		t.Errorf("check on good posts: exit %d\n%s", code, stdout.String())
 	}
 	if out := stdout.String(); !strings.Contains(out, "good.md: warning: no code") ||
-		!strings.Contains(out, "good.md: warning: no origin_url, and neither site.permalink nor site.link is set: the item links to http://localhost:8080/good, which feedd does not serve") ||
+		!strings.Contains(out, "good.md: warning: the item links to http://localhost:8080/good, under base_url: feedd does not serve it; give the post an origin_url on the site, or set site.permalink or site.link") ||
 		!strings.Contains(out, "1 posts, 0 bad, 2 warnings") {
 		t.Errorf("check output: %s", out)
 	}

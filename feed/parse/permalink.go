@@ -14,6 +14,7 @@ import (
 // template with placeholders for the post's file, code and date.
 type Permalink struct {
 	parts []permalinkPart
+	site  *url.URL // its scheme and host, with the path "/"
 }
 
 // permalinkPart is literal text, or a placeholder when fill is set.
@@ -35,7 +36,9 @@ var permalinkFields = map[string]func(p *feed.Post, loc *time.Location) string{
 }
 
 // NewPermalink reads a permalink template. It must be an absolute http(s)
-// URL once filled in, and name only the placeholders above.
+// URL once filled in, whose scheme and host hold no placeholder, and name
+// only the placeholders above, {path}, {name} or {code} among them (the
+// others do not tell posts apart).
 func NewPermalink(template string) (*Permalink, error) {
 	pl := &Permalink{}
 	rest := template
@@ -57,10 +60,15 @@ func NewPermalink(template string) (*Permalink, error) {
 		pl.parts = append(pl.parts, permalinkPart{text: rest[:open]}, permalinkPart{fill: fill})
 		rest = rest[open+end+1:]
 	}
-	sample := &feed.Post{Path: "2024/sample.md", ID: "ART1", Date: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)}
-	if _, err := absoluteHTTP(nil, pl.fill(sample, time.UTC)); err != nil {
-		return nil, err
+	if !strings.Contains(template, "{path}") && !strings.Contains(template, "{name}") && !strings.Contains(template, "{code}") {
+		return nil, fmt.Errorf("%q names neither {path}, {name} nor {code}: every post would share a link", template)
 	}
+	sample := &feed.Post{Path: "2024/sample.md", ID: "ART1", Date: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)}
+	u, err := absoluteHTTP(nil, pl.fill(sample, time.UTC))
+	if err != nil || !strings.HasPrefix(pl.parts[0].text, u.Scheme+"://"+u.Host) {
+		return nil, fmt.Errorf("%q: want an absolute http(s) URL with placeholders after its host", template)
+	}
+	pl.site = &url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/"}
 	return pl, nil
 }
 

@@ -48,6 +48,8 @@ func TestPermalinkRefused(t *testing.T) {
 		"https://www.example.com/{path",  // not closed
 		"/{path}",                        // not absolute
 		"ftp://www.example.com/{path}",   // not http(s)
+		"https://{code}.example.com/",    // a placeholder in the host
+		"https://www.example.com/{year}", // every post of a year one link
 	} {
 		if _, err := parse.NewPermalink(tmpl); err == nil {
 			t.Errorf("%q accepted", tmpl)
@@ -75,10 +77,39 @@ func TestLinkFallbacks(t *testing.T) {
 	if len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0], "site.permalink") || !strings.Contains(p.Warnings[0], p.Link) {
 		t.Errorf("warnings %q: want one naming site.permalink and the link", p.Warnings)
 	}
-	// A relative origin_url is on the site.
-	opt.SiteLink, _ = url.Parse("https://www.example.com/")
-	p, err = parse.Post("a.md", post("title: T\ndate: 2024-01-01\norigin_url: /national/a", ""), time.Time{}, opt)
-	if err != nil || p.Link != "https://www.example.com/national/a" {
-		t.Errorf("relative origin_url: link %q, %v", p.Link, err)
+	// An origin_url under base_url is warned of too.
+	p, err = parse.Post("a.md", post("title: T\ndate: 2024-01-01\norigin_url: https://feeds.example.com/national/a", ""), time.Time{}, opt)
+	if err != nil || len(p.Warnings) != 2 || !strings.Contains(p.Warnings[1], "https://feeds.example.com/national/a, under base_url") {
+		t.Errorf("origin_url under base_url: warnings %q, %v", p.Warnings, err)
+	}
+}
+
+// TestRelativeOriginURL: a relative origin_url is on the site: under
+// site.link (as a directory), else at the permalink's host.
+func TestRelativeOriginURL(t *testing.T) {
+	pl, err := parse.NewPermalink("https://news.example.org/p/{code}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	siteLink, _ := url.Parse("https://www.example.com/news")
+	for _, tt := range []struct {
+		siteLink  *url.URL
+		permalink *parse.Permalink
+		origin    string
+		want      string
+	}{
+		{siteLink, nil, "/national/a", "https://www.example.com/national/a"},
+		{siteLink, nil, "national/a", "https://www.example.com/news/national/a"},
+		{siteLink, pl, "national/a", "https://www.example.com/news/national/a"},
+		{nil, pl, "/national/a", "https://news.example.org/national/a"},
+		{nil, pl, "national/a", "https://news.example.org/national/a"},
+		{nil, nil, "national/a", "https://feeds.example.com/national/a"},
+	} {
+		opt := feedtest.ParseOptions()
+		opt.SiteLink, opt.Permalink = tt.siteLink, tt.permalink
+		p, err := parse.Post("x/y.md", post("title: T\ndate: 2024-01-01\norigin_url: "+tt.origin, ""), time.Time{}, opt)
+		if err != nil || p.Link != tt.want {
+			t.Errorf("site.link %v, permalink %v, origin_url %q: link %q (%v), want %q", tt.siteLink, tt.permalink != nil, tt.origin, p.Link, err, tt.want)
+		}
 	}
 }

@@ -241,34 +241,61 @@ func (r *postReader) link() error {
 		return err
 	}
 	if s = strings.TrimSpace(text.XMLSafe(s)); s != "" {
-		base := r.opt.SiteLink // a relative origin_url is on the site
-		if base == nil {
-			base = r.opt.BaseURL
-		}
-		u, err := absoluteHTTP(base, s)
+		u, err := absoluteHTTP(r.opt.siteDir(), s) // a relative origin_url is on the site
 		if err != nil {
 			return badLine(line, "origin_url: %v", err)
 		}
 		r.p.Link = u.String()
-		return nil
-	}
-	switch {
-	case r.opt.Permalink != nil:
-		s = r.opt.Permalink.fill(r.p, cmp.Or(r.opt.Location, time.UTC))
-	case r.opt.SiteLink != nil:
-		s = pathUnder(r.opt.SiteLink, r.p.Path)
-	default:
-		s = pathUnder(r.opt.BaseURL, r.p.Path)
-		if r.opt.WarnSelfLinks && !r.p.Draft {
-			r.warn("no origin_url, and neither site.permalink nor site.link is set: the item links to %s, which feedd does not serve", s)
+	} else {
+		switch {
+		case r.opt.Permalink != nil:
+			s = r.opt.Permalink.fill(r.p, cmp.Or(r.opt.Location, time.UTC))
+		case r.opt.SiteLink != nil:
+			s = pathUnder(r.opt.SiteLink, r.p.Path)
+		default:
+			s = pathUnder(r.opt.BaseURL, r.p.Path)
 		}
+		u, err := absoluteHTTP(nil, s)
+		if err != nil {
+			return badLine(line, "link: %v", err)
+		}
+		r.p.Link = u.String()
 	}
-	u, err := absoluteHTTP(nil, s)
-	if err != nil {
-		return badLine(line, "link: %v", err)
+	if r.opt.WarnSelfLinks && !r.p.Draft && under(r.p.Link, r.opt.BaseURL) {
+		r.warn("the item links to %s, under base_url: feedd does not serve it; give the post an origin_url on the site, or set site.permalink or site.link", r.p.Link)
 	}
-	r.p.Link = u.String()
 	return nil
+}
+
+// siteDir is what a relative origin_url resolves against: site.link as a
+// directory, else the permalink's scheme and host, else base_url as a
+// directory.
+func (o Options) siteDir() *url.URL {
+	base := o.SiteLink
+	switch {
+	case base == nil && o.Permalink != nil:
+		return o.Permalink.site
+	case base == nil:
+		base = o.BaseURL
+	}
+	if base == nil || strings.HasSuffix(base.Path, "/") {
+		return base
+	}
+	dir := *base
+	dir.Path += "/"
+	if dir.RawPath != "" {
+		dir.RawPath += "/"
+	}
+	return &dir
+}
+
+// under says whether link is base or below it.
+func under(link string, base *url.URL) bool {
+	if base == nil {
+		return false
+	}
+	b := strings.TrimSuffix(base.String(), "/")
+	return link == b || strings.HasPrefix(link, b+"/") || strings.HasPrefix(link, b+"?") || strings.HasPrefix(link, b+"#")
 }
 
 // image reads image and image_length; a bad image is left out with a
