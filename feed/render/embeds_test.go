@@ -72,3 +72,31 @@ func TestRawHTMLEmbeds(t *testing.T) {
 		}
 	}
 }
+
+// TestRawHTMLSummary: a post without a description takes its summary from
+// its body's text, raw HTML's included, as the sanitised body shows it:
+// not a script's, a style's or a noscript's.
+func TestRawHTMLSummary(t *testing.T) {
+	body := "<div class=\"lede\"><p>Floods closed <b>three</b> roads in Kampot.</p></div>\n\n" +
+		"<noscript>Enable JavaScript</noscript>\n\n" + embedsBody
+	p := parsePost(t, "news/floods.md", "code: EMB-2\ntitle: Floods\ndate: 2024-11-26\norigin_url: https://www.example.com/floods", body)
+	snap := feedtest.NewSet().Apply([]*feed.Post{p}, nil)
+	for _, f := range render.Formats {
+		_, doc := document(t, feedtest.Site(), snap, all, f, 1, 50)
+		parsed, err := gofeed.NewParser().ParseString(string(doc))
+		if err != nil {
+			t.Fatalf("%s: gofeed: %v", f.Name, err)
+		}
+		summary := parsed.Items[0].Description
+		for _, s := range []string{"Floods closed three roads in Kampot. The minister spoke on Tuesday.", "Talks in Phnom Penh went well today &"} {
+			if !strings.Contains(summary, s) && !strings.Contains(summary, strings.ReplaceAll(s, "&", "&amp;")) {
+				t.Errorf("%s: the summary lacks %q: %q", f.Name, s, summary)
+			}
+		}
+		for _, s := range []string{"Enable JavaScript", "widgets.js", "display:none", "steal"} {
+			if strings.Contains(summary, s) {
+				t.Errorf("%s: the summary holds %q: %q", f.Name, s, summary)
+			}
+		}
+	}
+}

@@ -134,10 +134,11 @@ func Markdown(body []byte, base *url.URL, wantPlain bool) (html string, plain st
 	if err := markdown.Renderer().Render(&buf, body, doc); err != nil {
 		return "", "", err
 	}
+	html = absoluteHTML(sanitizer.SanitizeReader(&buf).String(), base)
 	if wantPlain {
-		plain = plainOf(doc, body)
+		plain = PlainText(htmlText([]byte(html)))
 	}
-	return absoluteHTML(sanitizer.SanitizeReader(&buf).String(), base), plain, nil
+	return html, plain, nil
 }
 
 // absoluteHTML resolves the relative href and src attributes left in
@@ -175,39 +176,38 @@ func absoluteHTML(s string, base *url.URL) string {
 	}
 }
 
-// plainOf collects the text of a Markdown document, blocks separated by
-// spaces, images and code blocks left out.
-func plainOf(doc ast.Node, src []byte) string {
+// inlineTags are the elements a word may run across: no space is put for
+// them where htmlText puts one for every other tag.
+var inlineTags = map[string]bool{"a": true, "abbr": true, "b": true, "cite": true, "code": true, "del": true, "em": true,
+	"i": true, "ins": true, "kbd": true, "mark": true, "q": true, "s": true, "small": true, "span": true,
+	"strike": true, "strong": true, "sub": true, "sup": true, "time": true, "u": true}
+
+// htmlText is the text a reader sees of sanitised HTML, for a summary:
+// with a space for each tag that is not inline, and without code blocks.
+func htmlText(h []byte) string {
 	var b strings.Builder
-	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
-		switch n := n.(type) {
-		case *ast.Image, *ast.FencedCodeBlock, *ast.CodeBlock, *ast.HTMLBlock, *ast.RawHTML:
-			return ast.WalkSkipChildren, nil
-		case *ast.Text:
-			if entering {
-				v := n.Segment.Value(src)
-				if !n.IsRaw() { // as the HTML renderer does: escapes and entities resolved
-					v = util.ResolveEntityNames(util.ResolveNumericReferences(util.UnescapePunctuations(v)))
-				}
-				b.Write(v)
-				if n.SoftLineBreak() || n.HardLineBreak() {
-					b.WriteByte(' ')
-				}
+	z := nethtml.NewTokenizer(bytes.NewReader(h))
+	inPre := 0
+	for {
+		tt := z.Next()
+		switch tt {
+		case nethtml.ErrorToken:
+			return b.String()
+		case nethtml.TextToken:
+			if inPre == 0 {
+				b.Write(z.Text())
 			}
-		case *ast.String:
-			if entering {
-				b.Write(n.Value)
+		case nethtml.StartTagToken, nethtml.EndTagToken, nethtml.SelfClosingTagToken:
+			name, _ := z.TagName()
+			switch {
+			case string(name) == "pre" && tt == nethtml.StartTagToken:
+				inPre++
+			case string(name) == "pre" && tt == nethtml.EndTagToken && inPre > 0:
+				inPre--
 			}
-		case *ast.AutoLink:
-			if entering {
-				b.Write(n.Label(src))
-			}
-		default:
-			if n.Type() == ast.TypeBlock && !entering {
+			if !inlineTags[string(name)] {
 				b.WriteByte(' ')
 			}
 		}
-		return ast.WalkContinue, nil
-	})
-	return PlainText(b.String())
+	}
 }
