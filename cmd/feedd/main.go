@@ -64,7 +64,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 0
 	case "serve", "check", "build", "healthcheck":
 	default:
-		fmt.Fprintf(stderr, "feedd: unknown command %q\n%s\n", cmd, usage)
+		fmt.Fprintf(stderr, "feedd: unknown command %q (feedd help lists the commands)\n", cmd)
 		return 2
 	}
 	s, code := parseFlags(cmd, args, stdout, stderr)
@@ -139,15 +139,15 @@ func parseFlags(cmd string, args []string, stdout, stderr io.Writer) (settings, 
 			fs.PrintDefaults()
 			return *s, 0
 		}
-		fmt.Fprintf(stderr, "feedd %s: %v\n%s\n", cmd, err, usage)
+		fmt.Fprintf(stderr, "feedd %s: %v (feedd %s -h lists its flags)\n", cmd, err, cmd)
 		return *s, 2
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "feedd %s: unexpected argument %q\n%s\n", cmd, fs.Arg(0), usage)
+		fmt.Fprintf(stderr, "feedd %s: unexpected argument %q (feedd %s -h lists its flags)\n", cmd, fs.Arg(0), cmd)
 		return *s, 2
 	}
 	if cmd == "build" && s.out == "" {
-		fmt.Fprintf(stderr, "feedd build: -out DIR is required\n%s\n", usage)
+		fmt.Fprintf(stderr, "feedd build: -out DIR is required (feedd build -h lists its flags)\n")
 		return *s, 2
 	}
 	return *s, -1

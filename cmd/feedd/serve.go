@@ -22,17 +22,11 @@ import (
 // serve scans the posts, serves them until ctx ends or SIGINT/SIGTERM
 // arrives, then finishes the requests in flight (up to 10 s).
 func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
-	ln, err := listen("addr", cfg.Addr)
+	lns, err := openListeners(cfg)
 	if err != nil {
 		return err
 	}
-	var metricsLn net.Listener
-	if cfg.MetricsAddr != "" {
-		if metricsLn, err = listen("metrics.addr", cfg.MetricsAddr); err != nil {
-			ln.Close()
-			return err
-		}
-	}
+	ln, metricsLn := lns.feeds, lns.metrics
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	store, closeStore := openBodyStore(cfg, log)
@@ -83,10 +77,8 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		log.Info("serving metrics", "url", "http://"+metricsLn.Addr().String()+"/metrics")
 		wg.Go(func() { _ = server.Run(ctx, metricsLn, server.MetricsOnly(m.Handler()), server.DefaultTimeouts, log) })
 	}
-	if cfg.Pprof != "" {
-		if err := servePprof(ctx, &wg, cfg.Pprof, log); err != nil {
-			return err
-		}
+	if lns.pprof != nil {
+		servePprof(ctx, &wg, lns.pprof, log)
 	}
 	context.AfterFunc(ctx, srv.Stopping) // /readyz answers 503 from the signal on
 	t := server.DefaultTimeouts
@@ -100,6 +92,34 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 // startError is a failure before anything is served (an address that
 // cannot be listened on): feedd exits 2 with it on one line.
 type startError struct{ error }
+
+// listeners are the addresses serve listens on: the feeds', and metrics'
+// and profiles' when they have their own. They are opened before
+// anything else, so that one that cannot be is a start-up error.
+type listeners struct{ feeds, metrics, pprof net.Listener }
+
+func openListeners(cfg *Config) (*listeners, error) {
+	var l listeners
+	for _, a := range []struct {
+		what, addr string
+		ln         *net.Listener
+	}{{"addr", cfg.Addr, &l.feeds}, {"metrics.addr", cfg.MetricsAddr, &l.metrics}, {"pprof", cfg.Pprof, &l.pprof}} {
+		if a.addr == "" {
+			continue
+		}
+		ln, err := listen(a.what, a.addr)
+		if err != nil {
+			for _, open := range []net.Listener{l.feeds, l.metrics} {
+				if open != nil {
+					open.Close()
+				}
+			}
+			return nil, err
+		}
+		*a.ln = ln
+	}
+	return &l, nil
+}
 
 // listen listens on addr, given as what (the flag or key that names it).
 func listen(what, addr string) (net.Listener, error) {
@@ -129,16 +149,11 @@ func renderBodies(ctx context.Context, set *feed.Set, log *slog.Logger) {
 
 // servePprof serves Go's profiles (net/http/pprof) on their own listener,
 // never on the feeds' address, until ctx ends.
-func servePprof(ctx context.Context, wg *sync.WaitGroup, addr string, log *slog.Logger) error {
-	ln, err := listen("pprof", addr)
-	if err != nil {
-		return err
-	}
+func servePprof(ctx context.Context, wg *sync.WaitGroup, ln net.Listener, log *slog.Logger) {
 	log.Info("serving profiles", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
 	t := server.DefaultTimeouts
 	t.Request = 5 * time.Minute // a CPU profile or trace takes as long as it is asked to
 	wg.Go(func() { _ = server.Run(ctx, ln, server.Profiles(), t, log) })
-	return nil
 }
 
 // sources are what the metrics read, from each part of feedd.
