@@ -98,6 +98,9 @@ func gofeedFacts(t *testing.T, f *render.Format, parsed *gofeed.Feed, body []byt
 // the posts say.
 func compareFacts(t *testing.T, reader string, site *render.Site, d conformanceDoc, got []itemFacts) {
 	t.Helper()
+	if len(got) != len(d.posts) {
+		t.Errorf("%s, read by %s: %d items, want %d", d.path, reader, len(got), len(d.posts))
+	}
 	for i, p := range d.posts {
 		if i >= len(got) {
 			break
