@@ -15,6 +15,7 @@ import (
 	"github.com/feedd/feedd/feed/parse"
 	"github.com/feedd/feedd/feed/render"
 	"github.com/feedd/feedd/feed/text"
+	"golang.org/x/net/idna"
 	"gopkg.in/yaml.v3"
 )
 
@@ -176,11 +177,15 @@ func loadConfig(s settings) (*Config, error) {
 // address checks the listen address, and makes the base URL from it
 // unless one is given.
 func (c *Config) address(f *configFile, s settings) error {
-	_, port, err := net.SplitHostPort(c.Addr)
+	_, name, err := net.SplitHostPort(c.Addr)
 	if err != nil {
 		return fmt.Errorf("addr %q: want HOST:PORT or :PORT", c.Addr)
 	}
-	base, fromFile := "http://localhost:"+port, false
+	port, err := net.LookupPort("tcp", name) // a number, or a service's name (http)
+	if err != nil {
+		return fmt.Errorf("addr %q: unknown port %q", c.Addr, name)
+	}
+	base, fromFile := "http://localhost:"+strconv.Itoa(port), false
 	if f.Site.BaseURL != "" {
 		base, fromFile = f.Site.BaseURL, true
 	}
@@ -213,10 +218,11 @@ func (c *Config) site(f *configFile, _ settings) error {
 		if u.value == "" {
 			continue
 		}
-		if _, err := baseURL(u.value); err != nil {
+		v, err := baseURL(u.value)
+		if err != nil {
 			return f.errorAt(u.key, "%v", err)
 		}
-		*u.dst = u.value
+		*u.dst = v.String()
 	}
 	site.Language = "en"
 	if fs.Language != "" {
@@ -372,14 +378,26 @@ func (c *Config) postsDir(*configFile, settings) error {
 	return nil
 }
 
-// baseURL checks an absolute http(s) URL without query or fragment.
+// baseURL checks an absolute http(s) URL without query or fragment, and
+// writes its host in lower-case ASCII (IDNA: "Feeds.例え.jp" is
+// "feeds.xn--r8jz45g.jp"), as links and Atom ids want it.
 func baseURL(s string) (*url.URL, error) {
 	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
 		return nil, fmt.Errorf("%q is not an absolute http(s) URL", s)
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("%q: a base URL has no query or fragment", s)
+	}
+	if net.ParseIP(u.Hostname()) == nil {
+		host, err := idna.Lookup.ToASCII(u.Hostname())
+		if err != nil {
+			return nil, fmt.Errorf("%q: host %q: %v", s, u.Hostname(), err)
+		}
+		if port := u.Port(); port != "" {
+			host = net.JoinHostPort(host, port)
+		}
+		u.Host = host
 	}
 	return u, nil
 }

@@ -66,7 +66,8 @@ func TestBadInvocations(t *testing.T) {
 		{"posts is a file", []string{"-posts", cfg("file.md", "x")}, nil, "not a directory"},
 		{"missing posts directory from env", nil, map[string]string{"FEEDD_POSTS": filepath.Join(dir, "none")}, "no such file or directory"},
 		{"bad addr", []string{"-posts", posts, "-addr", "8080"}, nil, `addr "8080": want HOST:PORT or :PORT`},
-		{"port out of range", []string{"-posts", posts, "-addr", "127.0.0.1:99999"}, nil, `addr "127.0.0.1:99999": listen tcp: address 99999: invalid port`},
+		{"port out of range", []string{"-posts", posts, "-addr", "127.0.0.1:99999"}, nil, `addr "127.0.0.1:99999": unknown port "99999"`},
+		{"port with a space", []string{"-posts", posts, "-addr", ":8080 "}, nil, `addr ":8080 ": unknown port "8080 "`},
 		{"address in use", []string{"-posts", posts, "-addr", taken.Addr().String()}, nil, fmt.Sprintf("addr %q: listen tcp %s: bind: address already in use", taken.Addr(), taken.Addr())},
 		{"metrics address in use", []string{"-posts", posts, "-addr", "127.0.0.1:0", "-config", cfg("ma.yaml", "metrics:\n  addr: "+taken.Addr().String()+"\n")}, nil, fmt.Sprintf("metrics.addr %q: listen", taken.Addr())},
 		{"pprof address in use", []string{"-posts", posts, "-addr", "127.0.0.1:0", "-pprof", taken.Addr().String()}, nil, fmt.Sprintf("pprof %q: listen", taken.Addr())},
@@ -1116,5 +1117,30 @@ func TestLocalhostWarning(t *testing.T) {
 	go io.Copy(io.Discard, stderr)
 	if !warned {
 		t.Error("serve on :0 without a base URL logged no warning before listening")
+	}
+}
+
+// TestBaseURLHost: the base URL's host is written as links and Atom ids
+// want it, in lower-case ASCII, however the config spells it; an Atom id
+// does not change with its spelling.
+func TestBaseURLHost(t *testing.T) {
+	for _, base := range []string{"https://Feeds.例え.jp:8443/news", "https://feeds.xn--r8jz45g.jp:8443/news"} {
+		c, err := loadConfig(settings{posts: t.TempDir(), baseURL: base})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Site.BaseURL != "https://feeds.xn--r8jz45g.jp:8443/news" {
+			t.Errorf("%s: base URL %s", base, c.Site.BaseURL)
+		}
+		if id := c.Site.AtomID(&feed.Post{ID: "A1"}); id != "tag:feeds.xn--r8jz45g.jp,2024-01-01:A1" {
+			t.Errorf("%s: Atom id %s", base, id)
+		}
+	}
+	if _, err := loadConfig(settings{posts: t.TempDir(), baseURL: "https://exa mple.com"}); err == nil {
+		t.Error("a host with a space accepted")
+	}
+	// A port by its service's name: the default base URL has its number.
+	if c, err := loadConfig(settings{posts: t.TempDir(), addr: ":http"}); err != nil || c.Site.BaseURL != "http://localhost:80" {
+		t.Errorf("addr :http: %v, %v", c, err)
 	}
 }
