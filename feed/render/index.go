@@ -318,10 +318,11 @@ func languageName(tag string) string {
 }
 
 // shouting reports whether name is written in capitals, and so better
-// title-cased for people: it has upper-case letters, no lower-case ones,
-// and every letter is Latin (other scripts are left as they are). A
-// single word of three letters or fewer ("UK", "TV", "ICT") is more
-// likely an abbreviation than a word, and is left as it is too.
+// title-cased for people: it has upper-case letters and no lower-case
+// ones, in any script that has cases (Latin, Greek, Cyrillic...; letters
+// of scripts without them do not count). A single word of three letters
+// or fewer ("UK", "TV", "ICT") is more likely an abbreviation than a
+// word, and is left as it is.
 func shouting(name string) bool {
 	upper, letters := false, 0
 	for _, r := range name {
@@ -330,7 +331,7 @@ func shouting(name string) bool {
 		}
 		letters++
 		switch {
-		case !unicode.Is(unicode.Latin, r), unicode.IsLower(r):
+		case unicode.IsLower(r):
 			return false
 		case unicode.IsUpper(r):
 			upper = true
