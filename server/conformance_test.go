@@ -5,13 +5,16 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/feedtest"
@@ -150,6 +153,7 @@ func TestConformance(t *testing.T) {
 	dir := t.TempDir()
 	var forPython []map[string]string
 	var pythonDocs []conformanceDoc
+	var forMiniflux []map[string]string
 	for i, d := range docs {
 		resp, body := fetch(t, "GET", srv.URL+d.path, nil)
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != d.format.ContentType {
@@ -174,6 +178,11 @@ func TestConformance(t *testing.T) {
 				t.Errorf("%s: item %s: link %q, published %v, title %q, content %d bytes", d.path, it.GUID, it.Link, it.PublishedParsed, it.Title, len(it.Content))
 			}
 		}
+		file := filepath.Join(dir, fmt.Sprintf("%03d", i))
+		if err := os.WriteFile(file, body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		forMiniflux = append(forMiniflux, map[string]string{"URL": site.BaseURL + d.path, "File": file})
 		if d.format == render.JSONFeed {
 			for _, problem := range feedtest.CheckJSONFeed(body, site.BaseURL+d.path) {
 				t.Errorf("%s: %s", d.path, problem)
@@ -183,16 +192,111 @@ func TestConformance(t *testing.T) {
 		if err := feedtest.WellFormed(body); err != nil {
 			t.Errorf("%s: not well-formed XML: %v", d.path, err)
 		}
-		file := filepath.Join(dir, fmt.Sprintf("%03d.xml", i))
-		if err := os.WriteFile(file, body, 0o644); err != nil {
-			t.Fatal(err)
-		}
 		forPython = append(forPython, map[string]string{"file": file, "url": site.BaseURL + d.path, "path": d.path, "type": resp.Header.Get("Content-Type")})
 		pythonDocs = append(pythonDocs, d)
 	}
 	for i, entries := range checkWithFeedparser(t, forPython) {
 		compareFacts(t, "feedparser", site, pythonDocs[i], entries)
 	}
+	checkWithMiniflux(t, site, docs, forMiniflux)
+}
+
+// minifluxVersion is the Miniflux whose feed parser reads the documents.
+const minifluxVersion = "v2.3.5"
+
+// checkWithMiniflux reads every document with Miniflux's own feed parser:
+// none may fail, and each entry's title, link, date and authors must be
+// its post's.
+func checkWithMiniflux(t *testing.T, site *render.Site, docs []conformanceDoc, files []map[string]string) {
+	t.Helper()
+	in, err := json.Marshal(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(minifluxParser(t))
+	cmd.Stdin = bytes.NewReader(in)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("Miniflux's parser: %v", err)
+	}
+	var results []struct {
+		Error   string
+		Entries []struct{ Title, URL, Author, Date string }
+	}
+	if err := json.Unmarshal(out, &results); err != nil || len(results) != len(docs) {
+		t.Fatalf("Miniflux's parser read %d documents of %d: %v", len(results), len(docs), err)
+	}
+	for i, r := range results {
+		d := docs[i]
+		if r.Error != "" || len(r.Entries) != len(d.posts) {
+			t.Errorf("%s, read by Miniflux: %d entries, want %d; error %q", d.path, len(r.Entries), len(d.posts), r.Error)
+			continue
+		}
+		for j, e := range r.Entries {
+			p := d.posts[j]
+			want := wantFacts(site, render.JSONFeed, p).Authors
+			// Miniflux joins the names with ", ", in order of name (RSS's
+			// one dc:creator is split the same way to compare).
+			got := strings.Split(e.Author, ", ")
+			slices.Sort(got)
+			want = slices.Sorted(slices.Values(want))
+			if slices.ContainsFunc(p.Authors, func(a string) bool { return strings.Contains(a, "<") }) {
+				got = want // an address in a name: see compareFacts
+			}
+			title := p.Title
+			if d.format == render.RSS {
+				// Miniflux reads an RSS title as HTML: a title that holds
+				// "&amp;" as text shows "&" (readers differ; see the RSS
+				// text escaping in docs/reference.md).
+				title = html.UnescapeString(title)
+			}
+			if e.URL != p.Link || e.Date != p.Date.UTC().Format(time.RFC3339) || e.Title != title || !slices.Equal(got, want) {
+				t.Errorf("%s, read by Miniflux: entry %d is %+v; want link %s, date %s, title %q, authors %q",
+					d.path, j, e, p.Link, p.Date.UTC().Format(time.RFC3339), title, want)
+			}
+		}
+	}
+}
+
+// minifluxParser builds testdata/miniflux/main.go inside a copy of the
+// Miniflux module (from the Go module proxy: only code in that module may
+// import its parser), and gives the program's path.
+func minifluxParser(t *testing.T) string {
+	t.Helper()
+	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
+	out, err := exec.Command(goCmd, "mod", "download", "-json", "miniflux.app/v2@"+minifluxVersion).Output()
+	var mod struct{ Dir, Error string }
+	if err == nil {
+		err = json.Unmarshal(out, &mod)
+	}
+	if err != nil || mod.Dir == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("miniflux.app/v2@%s from the module proxy: %v %s", minifluxVersion, err, mod.Error)
+		}
+		t.Skipf("Miniflux's parser is not checked: miniflux.app/v2@%s cannot be downloaded (%v %s)", minifluxVersion, err, mod.Error)
+	}
+	src := filepath.Join(t.TempDir(), "miniflux")
+	if err := os.CopyFS(src, os.DirFS(mod.Dir)); err != nil {
+		t.Fatal(err)
+	}
+	main, err := os.ReadFile(filepath.Join("testdata", "miniflux", "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkg := filepath.Join(src, "internal", "feeddcheck")
+	if err := os.MkdirAll(pkg, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(pkg, "main.go"), main, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "miniflux-parse")
+	build := exec.Command(goCmd, "build", "-o", bin, "./internal/feeddcheck")
+	build.Dir = src
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building Miniflux's parser: %v\n%s", err, out)
+	}
+	return bin
 }
 
 // checkWithFeedparser reads the XML documents with Python's feedparser:

@@ -302,7 +302,7 @@ func TestGorillaGapsJSON(t *testing.T) {
 	if err := json.Unmarshal(body, &raw); err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{"version", "title", "home_page_url", "feed_url", "language", "items", "icon", "favicon", "authors", "hubs"} {
+	for _, key := range []string{"version", "title", "home_page_url", "feed_url", "language", "items", "icon", "favicon", "hubs"} {
 		if _, ok := raw[key]; !ok {
 			t.Errorf("JSON Feed lacks %q", key)
 		}

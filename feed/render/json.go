@@ -31,6 +31,10 @@ func renderJSON(d *Document, w io.Writer) error {
 	}
 	jf := (&feeds.JSON{Feed: f}).JSONFeed()
 	jf.Language = d.Language()
+	// Every item names its authors; readers such as Miniflux add a feed's
+	// authors to every item's, which would put the site's beside each
+	// post's own.
+	jf.Author, jf.Authors = nil, nil
 	jf.FeedUrl = d.SelfURL()
 	jf.Icon = d.Site.Icon
 	jf.Favicon = d.Site.Icon
