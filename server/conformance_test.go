@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -263,7 +262,10 @@ func checkWithMiniflux(t *testing.T, site *render.Site, docs []conformanceDoc, f
 // import its parser), and gives the program's path.
 func minifluxParser(t *testing.T) string {
 	t.Helper()
-	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command, to build Miniflux's parser: %v", err)
+	}
 	out, err := exec.Command(goCmd, "mod", "download", "-json", "miniflux.app/v2@"+minifluxVersion).Output()
 	var mod struct{ Dir, Error string }
 	if err == nil {
