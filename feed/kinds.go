@@ -170,3 +170,50 @@ func (k ViewKey) compare(o ViewKey) int {
 	}
 	return 0
 }
+
+// ParseDir is the key of the feed whose documents are under the URL path
+// dir ("/", "/category/national/", "/language/km/category/ជាតិ/",
+// percent-encoded or not, any case); false if dir names no kind of feed.
+func ParseDir(dir string) (ViewKey, bool) {
+	rest, ok := strings.CutPrefix(dir, "/")
+	if !ok || rest != "" && !strings.HasSuffix(rest, "/") {
+		return ViewKey{}, false
+	}
+	var segs []string
+	if rest != "" {
+		segs = strings.Split(strings.TrimSuffix(rest, "/"), "/")
+	}
+	if len(segs)%2 != 0 {
+		return ViewKey{}, false
+	}
+	for _, k := range Kinds {
+		if len(k.Facets)*2 != len(segs) {
+			continue
+		}
+		values := make([]string, len(k.Facets))
+		match := true
+		for i, f := range k.Facets {
+			v, err := url.PathUnescape(segs[2*i+1])
+			if segs[2*i] != f.Name || err != nil || v == "" {
+				match = false
+				break
+			}
+			values[i] = v
+		}
+		if match {
+			return k.Key(values...), true
+		}
+	}
+	return ViewKey{}, false
+}
+
+// Holds says whether p is among the posts of the feed k names (whether it
+// is published is the snapshot's business).
+func (k ViewKey) Holds(p *Post) bool {
+	for i, f := range k.Kind.Facets {
+		if !hasKey(f.values(p), k.Values[i]) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,229 @@
+package webhooks
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/render"
+	"github.com/feedd/feedd/feed/text"
+)
+
+// A Format is how a hook's messages are written: for Slack (and
+// Mattermost) incoming webhooks, for Discord's, or as signed JSON.
+type Format string
+
+// The formats.
+const (
+	Slack   Format = "slack"
+	Discord Format = "discord"
+	JSON    Format = "json"
+)
+
+// Formats lists them, for checking a config.
+var Formats = []Format{Slack, Discord, JSON}
+
+// summaryPosts is how many posts a summary message lists: the newest.
+const summaryPosts = 10
+
+// news is what one message tells: posts new to a hook's feed, oldest
+// first, and the feed.
+type news struct {
+	site  *render.Site
+	view  *feed.View
+	posts []*feed.Post
+}
+
+// feedTitle is the feed's title, as its documents give it.
+func (n news) feedTitle() string { return n.site.FeedTitle(n.view) }
+
+// newest are the posts a summary lists: the newest ten, newest first.
+func (n news) newest() []*feed.Post {
+	out := make([]*feed.Post, 0, summaryPosts)
+	for i := len(n.posts) - 1; i >= 0 && len(out) < summaryPosts; i-- {
+		out = append(out, n.posts[i])
+	}
+	return out
+}
+
+// countLine is a summary's first line: "12 new posts in The Post — National".
+func (n news) countLine() string {
+	return fmt.Sprintf("%d new posts in %s", len(n.posts), n.feedTitle())
+}
+
+// body writes the message in format f: one post, or a summary of many.
+func (n news) body(f Format) ([]byte, error) {
+	var v any
+	switch f {
+	case Slack:
+		v = n.slack()
+	case Discord:
+		v = n.discord()
+	case JSON:
+		return n.json()
+	default:
+		return nil, fmt.Errorf("unknown format %q", f)
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // Slack reads "&lt;" as text it escaped itself; JSON's \u003c is for pages
+	err := enc.Encode(v)
+	return b.Bytes(), err
+}
+
+// slackEscaper writes the three characters Slack's message text reserves
+// as it asks (https://api.slack.com/reference/surfaces/formatting).
+var slackEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// slackLink is a Slack link: <url|title>. The URL is percent-encoded
+// already; a "|" or ">" in it would end it early.
+func slackLink(url, title string) string {
+	url = strings.NewReplacer("|", "%7C", ">", "%3E", "<", "%3C").Replace(url)
+	return "<" + url + "|" + slackEscaper.Replace(title) + ">"
+}
+
+type slackMessage struct {
+	Text   string       `json:"text"`
+	Blocks []slackBlock `json:"blocks"`
+}
+
+type slackBlock struct {
+	Type      string      `json:"type"`
+	Text      *slackText  `json:"text,omitempty"`
+	Accessory *slackImage `json:"accessory,omitempty"`
+}
+
+type slackText struct {
+	Type string `json:"type"`
+	Text string `json:"text"`
+}
+
+type slackImage struct {
+	Type     string `json:"type"`
+	ImageURL string `json:"image_url"`
+	AltText  string `json:"alt_text"`
+}
+
+// slack is the message for Slack's (and Mattermost's) incoming webhooks:
+// the text is the fallback notifications show, the blocks what the channel
+// shows.
+func (n news) slack() slackMessage {
+	if len(n.posts) == 1 {
+		p := n.posts[0]
+		link := slackLink(p.Link, p.Title)
+		block := slackBlock{Type: "section", Text: &slackText{Type: "mrkdwn", Text: "*" + link + "*"}}
+		if p.Summary != "" {
+			block.Text.Text += "\n" + slackEscaper.Replace(text.Truncate(p.Summary, 500))
+		}
+		if p.Image != "" {
+			block.Accessory = &slackImage{Type: "image", ImageURL: p.Image, AltText: text.Truncate(p.Title, 2000)}
+		}
+		return slackMessage{Text: link, Blocks: []slackBlock{block}}
+	}
+	count := slackEscaper.Replace(n.countLine())
+	var lines []string
+	for _, p := range n.newest() {
+		lines = append(lines, "• "+slackLink(p.Link, p.Title))
+	}
+	return slackMessage{Text: count, Blocks: []slackBlock{
+		{Type: "section", Text: &slackText{Type: "mrkdwn", Text: "*" + count + "*"}},
+		{Type: "section", Text: &slackText{Type: "mrkdwn", Text: strings.Join(lines, "\n")}},
+	}}
+}
+
+// Discord's limits on an embed (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+const (
+	discordTitle       = 256
+	discordDescription = 4096
+	discordContent     = 2000
+)
+
+type discordMessage struct {
+	Content string         `json:"content"`
+	Embeds  []discordEmbed `json:"embeds"`
+}
+
+type discordEmbed struct {
+	Title       string        `json:"title"`
+	URL         string        `json:"url"`
+	Description string        `json:"description,omitempty"`
+	Timestamp   string        `json:"timestamp"`
+	Image       *discordImage `json:"image,omitempty"`
+}
+
+type discordImage struct {
+	URL string `json:"url"`
+}
+
+// discord is the message for a Discord webhook: an embed per post, with
+// the summary's count as the content.
+func (n news) discord() discordMessage {
+	embed := func(p *feed.Post, description bool) discordEmbed {
+		e := discordEmbed{Title: cut(p.Title, discordTitle), URL: p.Link, Timestamp: p.Date.UTC().Format(time.RFC3339)}
+		if description {
+			e.Description = cut(p.Summary, discordDescription)
+			if p.Image != "" {
+				e.Image = &discordImage{URL: p.Image}
+			}
+		}
+		return e
+	}
+	if len(n.posts) == 1 {
+		return discordMessage{Embeds: []discordEmbed{embed(n.posts[0], true)}}
+	}
+	m := discordMessage{Content: cut(n.countLine(), discordContent)}
+	for _, p := range n.newest() {
+		m.Embeds = append(m.Embeds, embed(p, false))
+	}
+	return m
+}
+
+// cut shortens s to at most max characters (Discord counts characters),
+// at a word where it can, with an ellipsis.
+func cut(s string, max int) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	return text.Truncate(s, max-1)
+}
+
+// json is the message for a service: the feed, how many posts are new,
+// and the posts (the newest ten of a summary) as JSON Feed 1.1 items, as
+// the feed's JSON Feed document writes them.
+func (n news) json() ([]byte, error) {
+	posts := n.posts
+	if len(posts) > 1 {
+		posts = n.newest()
+	}
+	doc := &render.Document{Site: n.site, View: n.view, Format: render.JSONFeed, Page: 1, Limit: len(posts), Pages: 1, Posts: posts}
+	var rendered bytes.Buffer
+	if err := doc.Render(&rendered); err != nil {
+		return nil, err
+	}
+	var items struct {
+		Items json.RawMessage `json:"items"`
+	}
+	if err := json.Unmarshal(rendered.Bytes(), &items); err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	err := json.NewEncoder(&b).Encode(struct {
+		Type  string `json:"type"`
+		Feed  any    `json:"feed"`
+		Count int    `json:"count"`
+		Items any    `json:"items"`
+	}{
+		Type: "post.published",
+		Feed: struct {
+			Title   string `json:"title"`
+			FeedURL string `json:"feed_url"`
+		}{n.feedTitle(), n.site.URL(n.view.Key, render.JSONFeed)},
+		Count: len(n.posts),
+		Items: items.Items,
+	})
+	return b.Bytes(), err
+}

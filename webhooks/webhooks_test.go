@@ -1,0 +1,450 @@
+package webhooks_test
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/feedtest"
+	"github.com/feedd/feedd/feed/parse"
+	"github.com/feedd/feedd/webhooks"
+)
+
+// received is one request a receiver got.
+type received struct {
+	At     time.Time
+	Header http.Header
+	Body   []byte
+}
+
+// receiver is a real HTTP server standing in for Slack, Discord or a
+// service: it records each request and answers as answer says for the
+// n-th (from 0).
+type receiver struct {
+	*httptest.Server
+	mu     sync.Mutex
+	got    []received
+	answer func(n int, w http.ResponseWriter)
+}
+
+func newReceiver(t *testing.T, answer func(n int, w http.ResponseWriter)) *receiver {
+	r := &receiver{answer: answer}
+	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		n := len(r.got)
+		r.got = append(r.got, received{time.Now(), req.Header.Clone(), body})
+		r.mu.Unlock()
+		if r.answer != nil {
+			r.answer(n, w)
+		}
+	}))
+	t.Cleanup(r.Close)
+	return r
+}
+
+// requests are the requests so far.
+func (r *receiver) requests() []received {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]received(nil), r.got...)
+}
+
+// wait waits until the receiver has n requests (failing after 20 s) and
+// returns them.
+func (r *receiver) wait(t *testing.T, n int) []received {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got := r.requests()
+		if len(got) >= n {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d requests after 20 s, want %d", len(got), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// post parses a post of the fixture's site.
+func post(t *testing.T, path, front string) *feed.Post {
+	t.Helper()
+	p, err := parse.Post(path, []byte("---\n"+front+"\n---\nThe body of "+path+".\n"), time.Time{}, feedtest.ParseOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// numbered is post number i, in category national, dated i minutes
+// after 2025-01-01.
+func numbered(t *testing.T, i int) *feed.Post {
+	return post(t, fmt.Sprintf("p%03d.md", i), fmt.Sprintf("code: P%03d\ntitle: Post %d\ncategory: National\ndate: %s\ndescription: Summary %d",
+		i, i, time.Date(2025, 1, 1, 0, i, 0, 0, time.UTC).Format(time.RFC3339), i))
+}
+
+func hookFor(t *testing.T, name, url, dir string, f webhooks.Format) webhooks.Hook {
+	k, ok := feed.ParseDir(dir)
+	if !ok {
+		t.Fatalf("%s names no feed", dir)
+	}
+	return webhooks.Hook{Name: name, URL: url, Feed: k, Format: f, Secret: secret}
+}
+
+var (
+	secretText = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	secret, _  = webhooks.ParseSecret(secretText)
+)
+
+// start opens a sender on set with the state file and hooks, with quick
+// retries, and runs it until the test ends (or stop is called).
+func start(t *testing.T, set *feed.Set, stateFile string, hooks ...webhooks.Hook) (s *webhooks.Sender, stop func()) {
+	t.Helper()
+	s, err := webhooks.Open(set, feedtest.Site(), webhooks.Options{
+		State: stateFile, Hooks: hooks, FirstRetry: 20 * time.Millisecond, MaxRetry: 200 * time.Millisecond,
+		Interval: time.Millisecond, Logger: feedtest.Quiet,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.Run(ctx); close(done) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			<-done
+			if err := s.Close(); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return s, stop
+}
+
+// TestNewPostsOnce: a hook's first start records its feed's posts and
+// sends nothing; a new post in its feed is sent once; an edit, a post in
+// another feed, and a post that leaves the feed and comes back send
+// nothing.
+func TestNewPostsOnce(t *testing.T) {
+	r := newReceiver(t, nil)
+	set := feedtest.NewSet()
+	set.Apply([]*feed.Post{numbered(t, 1), numbered(t, 2)}, nil)
+	start(t, set, filepath.Join(t.TempDir(), "webhooks.state"), hookFor(t, "national", r.URL, "/category/national/", webhooks.JSON))
+
+	set.Apply([]*feed.Post{numbered(t, 3)}, nil) // new
+	edited := numbered(t, 3)
+	edited.Title = "Post 3, corrected"
+	set.Apply([]*feed.Post{edited}, nil)                                                                          // an edit
+	set.Apply([]*feed.Post{post(t, "sport.md", "code: S1\ntitle: Goal\ncategory: Sport\ndate: 2025-01-02")}, nil) // another feed
+	set.Apply(nil, []string{"p001.md"})                                                                           // leaves
+	set.Apply([]*feed.Post{numbered(t, 1)}, nil)                                                                  // and comes back
+	set.Apply([]*feed.Post{numbered(t, 4)}, nil)                                                                  // new
+	got := r.wait(t, 2)
+	var ids []string
+	for _, g := range got {
+		var m struct{ Items []struct{ ID string } }
+		if err := json.Unmarshal(g.Body, &m); err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range m.Items {
+			ids = append(ids, it.ID)
+		}
+	}
+	if strings.Join(ids, ",") != "P003,P004" {
+		t.Errorf("sent %q, want P003 then P004 only", ids)
+	}
+}
+
+// TestSlackPayload: Slack's shape, with its escaping of &, < and >.
+func TestSlackPayload(t *testing.T) {
+	r := newReceiver(t, nil)
+	set := feedtest.NewSet()
+	set.Apply(nil, nil)
+	start(t, set, filepath.Join(t.TempDir(), "state"), hookFor(t, "slack", r.URL, "/", webhooks.Slack))
+	set.Apply([]*feed.Post{post(t, "a.md", "code: A1\ntitle: Rates & <rules> > all\ndate: 2025-01-01\norigin_url: https://www.example.com/a?x=1&y=2\n"+
+		"image: https://www.example.com/a.jpg\ndescription: Banks & <lenders> "+strings.Repeat("word ", 200))}, nil)
+	g := r.wait(t, 1)[0]
+	if ct := g.Header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	var m struct {
+		Text   string
+		Blocks []struct {
+			Type      string
+			Text      struct{ Type, Text string }
+			Accessory struct {
+				Type     string
+				ImageURL string `json:"image_url"`
+				AltText  string `json:"alt_text"`
+			}
+		}
+	}
+	if err := json.Unmarshal(g.Body, &m); err != nil {
+		t.Fatalf("%v: %s", err, g.Body)
+	}
+	const link = "<https://www.example.com/a?x=1&y=2|Rates &amp; &lt;rules&gt; &gt; all>"
+	if m.Text != link {
+		t.Errorf("text %q, want %q", m.Text, link)
+	}
+	if len(m.Blocks) != 1 || m.Blocks[0].Type != "section" || m.Blocks[0].Text.Type != "mrkdwn" {
+		t.Fatalf("blocks %+v", m.Blocks)
+	}
+	b := m.Blocks[0]
+	title, summary, _ := strings.Cut(b.Text.Text, "\n")
+	if title != "*"+link+"*" || !strings.HasPrefix(summary, "Banks &amp; &lt;lenders&gt; word") || len([]rune(summary)) > 500+len("&amp;&lt;&gt;")*2 || !strings.HasSuffix(summary, "…") {
+		t.Errorf("section text %q", b.Text.Text)
+	}
+	if b.Accessory.Type != "image" || b.Accessory.ImageURL != "https://www.example.com/a.jpg" || b.Accessory.AltText != "Rates & <rules> > all" {
+		t.Errorf("accessory %+v", b.Accessory)
+	}
+}
+
+// TestDiscordLimits: Discord's shape within its limits, and a burst as
+// one summary of the newest ten.
+func TestDiscordLimits(t *testing.T) {
+	r := newReceiver(t, nil)
+	set := feedtest.NewSet()
+	set.Apply(nil, nil)
+	h := hookFor(t, "discord", r.URL, "/", webhooks.Discord)
+	h.MaxBurst = 3
+	start(t, set, filepath.Join(t.TempDir(), "state"), h)
+	long := strings.Repeat("Long title words ", 30)
+	set.Apply([]*feed.Post{post(t, "a.md", "code: A1\ntitle: "+long+"\ndate: 2025-01-01T10:00:00+07:00\nimage: https://www.example.com/a.jpg\ndescription: "+strings.Repeat("x ", 3000))}, nil)
+	var burst []*feed.Post
+	for i := range 12 {
+		burst = append(burst, numbered(t, i))
+	}
+	set.Apply(burst, nil)
+	got := r.wait(t, 2)
+	type embed struct {
+		Title, URL, Description, Timestamp string
+		Image                              *struct{ URL string }
+	}
+	var one, summary struct {
+		Content string
+		Embeds  []embed
+	}
+	if err := json.Unmarshal(got[0].Body, &one); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(got[1].Body, &summary); err != nil {
+		t.Fatal(err)
+	}
+	if len(one.Embeds) != 1 {
+		t.Fatalf("one post: %d embeds", len(one.Embeds))
+	}
+	e := one.Embeds[0]
+	if n := len([]rune(e.Title)); n > 256 || n < 200 || e.URL != "https://www.example.com/a" || e.Timestamp != "2025-01-01T03:00:00Z" || e.Image == nil || e.Image.URL != "https://www.example.com/a.jpg" {
+		t.Errorf("embed: title of %d characters, url %q, timestamp %q, image %v", n, e.URL, e.Timestamp, e.Image)
+	}
+	if n := len([]rune(e.Description)); n > 4096 || n < 4000 {
+		t.Errorf("description of %d characters, want at most 4,096", n)
+	}
+	if summary.Content != "12 new posts in Test Post & Co" || len(summary.Embeds) != 10 || summary.Embeds[0].Title != "Post 11" || summary.Embeds[9].Title != "Post 2" {
+		t.Errorf("summary: %q, %d embeds, first %+v", summary.Content, len(summary.Embeds), summary.Embeds)
+	}
+	if len(r.wait(t, 2)) != 2 {
+		t.Error("more than two messages")
+	}
+}
+
+// TestJSONSigned: a JSON hook's message is signed as the Standard
+// Webhooks specification says, checked here with its algorithm written
+// out; every attempt of a message carries the same webhook-id, and a fresh
+// timestamp and signature.
+func TestJSONSigned(t *testing.T) {
+	r := newReceiver(t, func(n int, w http.ResponseWriter) {
+		if n == 0 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	})
+	set := feedtest.NewSet()
+	set.Apply(nil, nil)
+	start(t, set, filepath.Join(t.TempDir(), "state"), hookFor(t, "service", r.URL, "/category/national/", webhooks.JSON))
+	set.Apply([]*feed.Post{numbered(t, 7)}, nil)
+	got := r.wait(t, 2)
+	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secretText, "whsec_"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, g := range got {
+		id, ts := g.Header.Get("webhook-id"), g.Header.Get("webhook-timestamp")
+		mac := hmac.New(sha256.New, key)
+		fmt.Fprintf(mac, "%s.%s.%s", id, ts, g.Body)
+		want := "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
+		if g.Header.Get("webhook-signature") != want || !strings.HasPrefix(id, "msg_") || ts == "" {
+			t.Errorf("attempt %d: id %q, timestamp %q, signature %q; want %q", i, id, ts, g.Header.Get("webhook-signature"), want)
+		}
+	}
+	if got[0].Header.Get("webhook-id") != got[1].Header.Get("webhook-id") || string(got[0].Body) != string(got[1].Body) {
+		t.Error("a retry is not the same message")
+	}
+	var m struct {
+		Type string
+		Feed struct {
+			Title   string
+			FeedURL string `json:"feed_url"`
+		}
+		Count int
+		Items []struct {
+			ID, URL, Title, Summary string
+			ContentHTML             string `json:"content_html"`
+		}
+	}
+	if err := json.Unmarshal(got[1].Body, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Type != "post.published" || m.Feed.FeedURL != "https://feeds.example.com/category/national/feed.json" || m.Feed.Title != "Test Post & Co — National News" ||
+		m.Count != 1 || len(m.Items) != 1 || m.Items[0].ID != "P007" || m.Items[0].URL != "https://www.example.com/p007" || !strings.Contains(m.Items[0].ContentHTML, "The body of p007.md") {
+		t.Errorf("message %+v", m)
+	}
+}
+
+// TestRetries: 500s and a 429 are tried again (the 429 after its
+// Retry-After); a 400 drops the message and the next one is sent.
+func TestRetries(t *testing.T) {
+	r := newReceiver(t, func(n int, w http.ResponseWriter) {
+		switch n {
+		case 0, 1:
+			w.WriteHeader(http.StatusInternalServerError)
+		case 2:
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+		case 4: // the second message
+			w.WriteHeader(http.StatusBadRequest)
+		}
+	})
+	set := feedtest.NewSet()
+	set.Apply(nil, nil)
+	s, _ := start(t, set, filepath.Join(t.TempDir(), "state"), hookFor(t, "h", r.URL, "/", webhooks.Slack))
+	set.Apply([]*feed.Post{numbered(t, 1)}, nil)
+	set.Apply([]*feed.Post{numbered(t, 2)}, nil)
+	set.Apply([]*feed.Post{numbered(t, 3)}, nil)
+	got := r.wait(t, 6)
+	if wait := got[3].At.Sub(got[2].At); wait < time.Second {
+		t.Errorf("the attempt after a 429 with Retry-After: 1 came %v later", wait)
+	}
+	for i, want := range []string{"Post 1", "Post 1", "Post 1", "Post 1", "Post 2", "Post 3"} {
+		if !strings.Contains(string(got[i].Body), "|"+want+">") {
+			t.Errorf("request %d is not %s: %s", i, want, got[i].Body)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st := s.Stats()[0]
+		if st.Delivered == 2 && st.Retried == 3 && st.Dropped == 1 && st.Pending == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stats %+v, want 2 delivered, 3 retried, 1 dropped, none pending", st)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestFailingHookDelaysNoOther: a hook that keeps failing does not hold
+// back another.
+func TestFailingHookDelaysNoOther(t *testing.T) {
+	bad := newReceiver(t, func(int, http.ResponseWriter) { time.Sleep(50 * time.Millisecond); panic(http.ErrAbortHandler) })
+	good := newReceiver(t, nil)
+	set := feedtest.NewSet()
+	set.Apply(nil, nil)
+	start(t, set, filepath.Join(t.TempDir(), "state"),
+		hookFor(t, "bad", bad.URL, "/", webhooks.Slack), hookFor(t, "good", good.URL, "/", webhooks.Slack))
+	for i := range 5 {
+		set.Apply([]*feed.Post{numbered(t, i)}, nil)
+	}
+	good.wait(t, 5)
+	if n := len(bad.requests()); n == 0 {
+		t.Error("the failing hook was never tried")
+	}
+}
+
+// TestStoppedAndRestarted: a message pending when the sender stops is sent
+// after the restart, posts published while it was stopped are sent then,
+// and what was delivered is not sent again.
+func TestStoppedAndRestarted(t *testing.T) {
+	var mu sync.Mutex
+	failing := true
+	r := newReceiver(t, func(n int, w http.ResponseWriter) {
+		mu.Lock()
+		defer mu.Unlock()
+		if failing && n > 0 {
+			w.WriteHeader(http.StatusBadGateway)
+		}
+	})
+	file := filepath.Join(t.TempDir(), "webhooks.state")
+	set := feedtest.NewSet()
+	set.Apply([]*feed.Post{numbered(t, 1)}, nil)
+	h := hookFor(t, "h", r.URL, "/", webhooks.Slack)
+	_, stop := start(t, set, file, h)
+	set.Apply([]*feed.Post{numbered(t, 2)}, nil) // delivered
+	set.Apply([]*feed.Post{numbered(t, 3)}, nil) // fails, stays pending
+	r.wait(t, 3)
+	stop()
+	mu.Lock()
+	failing = false
+	mu.Unlock()
+
+	// The restart: a new process reads the same posts and more.
+	set = feedtest.NewSet()
+	set.Apply([]*feed.Post{numbered(t, 1), numbered(t, 2), numbered(t, 3), numbered(t, 4)}, nil)
+	start(t, set, file, h)
+	set.Apply([]*feed.Post{numbered(t, 5)}, nil)
+	got := r.wait(t, 6) // 1 delivered, 2 failed, then 3, 4 and 5
+	var titles []string
+	for _, g := range got[3:] {
+		_, rest, _ := strings.Cut(string(g.Body), "|")
+		title, _, _ := strings.Cut(rest, ">")
+		titles = append(titles, title)
+	}
+	if strings.Join(titles, ",") != "Post 3,Post 4,Post 5" {
+		t.Errorf("after the restart: %q, want Post 3, 4 and 5", titles)
+	}
+	for _, g := range got[3:] {
+		if strings.Contains(string(g.Body), "|Post 2>") {
+			t.Error("Post 2 was sent again")
+		}
+	}
+}
+
+// TestBadStateFile: a state file that is not a database is an error
+// naming it, never a fresh state.
+func TestBadStateFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "webhooks.state")
+	if err := os.WriteFile(file, []byte(strings.Repeat("not a database ", 1000)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := webhooks.Open(feedtest.NewSet(), feedtest.Site(), webhooks.Options{State: file})
+	if err == nil || !strings.Contains(err.Error(), file) || strings.Contains(err.Error(), "\n") {
+		t.Errorf("Open of a file that is not a database: %v", err)
+	}
+}
+
+func TestParseSecret(t *testing.T) {
+	if k, err := webhooks.ParseSecret(secretText); err != nil || len(k) != 24 {
+		t.Errorf("%s: %d bytes, %v", secretText, len(k), err)
+	}
+	for _, s := range []string{"", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_", "whsec_!!!", "whsec_c2hvcnQ="} {
+		if _, err := webhooks.ParseSecret(s); err == nil {
+			t.Errorf("%q accepted", s)
+		}
+	}
+}
