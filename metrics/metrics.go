@@ -1,6 +1,7 @@
 // Package metrics exposes feedd's state and traffic in the Prometheus text
 // format: posts, bad posts, snapshots, reloads, the render cache, the body
-// store, WebSub pings, and requests by route and status. It reads each
+// store, WebSub pings, webhook deliveries, and requests by route and
+// status. It reads each
 // part of feedd through a function of Sources, which the command wires,
 // and imports none of them.
 package metrics
@@ -55,6 +56,15 @@ type Sources struct {
 	Cache   func() Cache
 	Bodies  func() Bodies
 	WebSub  func() WebSub
+	// Webhooks are each hook's figures.
+	Webhooks func() []Webhook
+}
+
+// Webhook are one webhook's figures.
+type Webhook struct {
+	Hook                        string
+	Delivered, Retried, Dropped uint64
+	Pending                     int64
 }
 
 // Metrics holds feedd's Prometheus registry and the metrics that are
@@ -130,7 +140,37 @@ func New(src Sources) *Metrics {
 		r.counter("feedd_websub_pings_failed_total", "WebSub publish pings given up after every retry.", func() float64 { return float64(f().Failed) })
 		r.counter("feedd_websub_ping_retries_total", "WebSub publish pings tried again after a failure.", func() float64 { return float64(f().Retried) })
 	}
+	if f := src.Webhooks; f != nil {
+		reg.MustRegister(webhookCollector(f))
+	}
 	return m
+}
+
+var (
+	webhookDeliveries = prometheus.NewDesc("feedd_webhook_deliveries_total",
+		"Webhook messages delivered (a 2xx), attempts to be retried, and messages dropped (refused, or given up after 24 h), by hook.",
+		[]string{"hook", "result"}, nil)
+	webhookPending = prometheus.NewDesc("feedd_webhook_pending", "Webhook messages waiting to be delivered, by hook.", []string{"hook"}, nil)
+)
+
+// webhookCollector reads the hooks' figures at each scrape.
+type webhookCollector func() []Webhook
+
+func (webhookCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- webhookDeliveries
+	ch <- webhookPending
+}
+
+func (f webhookCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, h := range f() {
+		for _, r := range []struct {
+			result string
+			n      uint64
+		}{{"delivered", h.Delivered}, {"retried", h.Retried}, {"dropped", h.Dropped}} {
+			ch <- prometheus.MustNewConstMetric(webhookDeliveries, prometheus.CounterValue, float64(r.n), h.Hook, r.result)
+		}
+		ch <- prometheus.MustNewConstMetric(webhookPending, prometheus.GaugeValue, float64(h.Pending), h.Hook)
+	}
 }
 
 // registrar registers metrics read at each scrape.

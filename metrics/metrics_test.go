@@ -116,6 +116,9 @@ func TestMetricsSources(t *testing.T) {
 		Watcher: func() metrics.Watcher { return metrics.Watcher{BadNow: 3, FullScans: 7, Overflows: 1} },
 		Bodies:  func() metrics.Bodies { return metrics.Bodies{LiveBytes: 1000, FileBytes: 4096, Compactions: 2} },
 		WebSub:  func() metrics.WebSub { return metrics.WebSub{Sent: sent.Load(), Failed: 1, Retried: 4} },
+		Webhooks: func() []metrics.Webhook {
+			return []metrics.Webhook{{Hook: "slack", Delivered: 9, Retried: 2, Dropped: 1, Pending: 3}, {Hook: "json"}}
+		},
 	}
 	ts := httptest.NewServer(metrics.New(all).Handler())
 	defer ts.Close()
@@ -127,6 +130,9 @@ func TestMetricsSources(t *testing.T) {
 		"feedd_posts_bad 3", "feedd_full_rescans_total 7", "feedd_event_overflows_total 1",
 		"feedd_body_store_live_bytes 1000", "feedd_body_store_file_bytes 4096", "feedd_body_store_compactions_total 2",
 		"feedd_websub_pings_sent_total 5", "feedd_websub_pings_failed_total 1", "feedd_websub_ping_retries_total 4",
+		`feedd_webhook_deliveries_total{hook="slack",result="delivered"} 9`, `feedd_webhook_deliveries_total{hook="slack",result="retried"} 2`,
+		`feedd_webhook_deliveries_total{hook="slack",result="dropped"} 1`, `feedd_webhook_pending{hook="slack"} 3`,
+		`feedd_webhook_deliveries_total{hook="json",result="delivered"} 0`, `feedd_webhook_pending{hook="json"} 0`,
 	} {
 		if !strings.Contains(text, want+"\n") {
 			t.Errorf("/metrics lacks %q", want)
@@ -139,7 +145,7 @@ func TestMetricsSources(t *testing.T) {
 	ts2 := httptest.NewServer(metrics.New(metrics.Sources{}).Handler())
 	defer ts2.Close()
 	none := scrape(t, ts2.URL)
-	for _, absent := range []string{"feedd_posts_indexed", "feedd_posts_bad", "feedd_cache_hits_total", "feedd_body_store_live_bytes", "feedd_websub_pings_sent_total"} {
+	for _, absent := range []string{"feedd_posts_indexed", "feedd_posts_bad", "feedd_cache_hits_total", "feedd_body_store_live_bytes", "feedd_websub_pings_sent_total", "feedd_webhook_pending"} {
 		if strings.Contains(none, absent) {
 			t.Errorf("with no sources /metrics has %s", absent)
 		}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/feedd/feedd/feed/parse"
 	"github.com/feedd/feedd/feed/render"
 	"github.com/feedd/feedd/feed/text"
+	"github.com/feedd/feedd/webhooks"
 	"golang.org/x/net/idna"
 	"gopkg.in/yaml.v3"
 )
@@ -53,6 +55,18 @@ type fileConfig struct {
 	Metrics struct {
 		Addr string `yaml:"addr"`
 	} `yaml:"metrics"`
+	Webhooks struct {
+		State string `yaml:"state"`
+		Send  *bool  `yaml:"send"`
+		Hooks []struct {
+			Name     string `yaml:"name"`
+			URL      string `yaml:"url"`
+			Feed     string `yaml:"feed"`
+			Format   string `yaml:"format"`
+			MaxBurst *int   `yaml:"max_burst"`
+			Secret   string `yaml:"secret"`
+		} `yaml:"hooks"`
+	} `yaml:"webhooks"`
 	Watch struct {
 		Debounce *duration `yaml:"debounce"`
 		Rescan   *duration `yaml:"rescan"`
@@ -99,6 +113,13 @@ type Config struct {
 	// MetricsAddr is where /metrics is served instead of the feeds'
 	// address (metrics.addr); "" for the feeds' address.
 	MetricsAddr string
+	// Webhooks are the hooks (webhooks.hooks), their state file, and
+	// whether this process sends (webhooks.send).
+	Webhooks struct {
+		State string
+		Send  bool
+		Hooks []webhooks.Hook
+	}
 	// ShutdownDelay is how long the listener stays open after SIGTERM
 	// (http.shutdown_delay).
 	ShutdownDelay time.Duration
@@ -165,7 +186,7 @@ func loadConfig(s settings) (*Config, error) {
 	}
 	c := &Config{Posts: cmp.Or(s.posts, "./posts"), Addr: cmp.Or(s.addr, defaultAddr), Pprof: s.pprof}
 	for _, step := range []func(*Config, *configFile, settings) error{
-		(*Config).address, (*Config).site, (*Config).links, (*Config).names, (*Config).pages, (*Config).watch, (*Config).postsDir,
+		(*Config).address, (*Config).site, (*Config).links, (*Config).names, (*Config).pages, (*Config).hooks, (*Config).watch, (*Config).postsDir,
 	} {
 		if err := step(c, f, s); err != nil {
 			return nil, err
@@ -339,6 +360,62 @@ func (c *Config) pages(f *configFile, _ settings) error {
 			return f.errorAt("http.shutdown_delay", "must not be negative")
 		}
 		c.ShutdownDelay = p.Duration
+	}
+	return nil
+}
+
+// hooks reads and checks the webhooks.
+func (c *Config) hooks(f *configFile, _ settings) error {
+	w := &f.Webhooks
+	c.Webhooks.State, c.Webhooks.Send = w.State, w.Send == nil || *w.Send
+	if len(w.Hooks) > 0 && w.State == "" {
+		return &configError{File: f.name, Line: f.lines["webhooks.hooks"], Key: "webhooks.state", Msg: "required with hooks: the file that keeps what each hook has sent"}
+	}
+	names := map[string]int{}
+	for i, h := range w.Hooks {
+		at := fmt.Sprintf("webhooks.hooks[%d]", i)
+		bad := func(field, format string, args ...any) error {
+			line, ok := f.lines[at+"."+field]
+			if !ok {
+				line = f.lines[at]
+			}
+			return &configError{File: f.name, Line: line, Key: at + "." + field, Msg: fmt.Sprintf(format, args...)}
+		}
+		hook := webhooks.Hook{Name: h.Name, URL: h.URL, Format: webhooks.Format(h.Format)}
+		if h.Name == "" {
+			return bad("name", "required: it names the hook's state")
+		}
+		if first, ok := names[h.Name]; ok {
+			return bad("name", "%q is also webhooks.hooks[%d]'s", h.Name, first)
+		}
+		names[h.Name] = i
+		if u, err := url.Parse(h.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return bad("url", "%q is not an absolute http(s) URL", h.URL)
+		}
+		var ok bool
+		if hook.Feed, ok = feed.ParseDir(cmp.Or(h.Feed, "/")); !ok {
+			return bad("feed", "%q is not a feed's path: want /, /category/NAME/, /language/TAG/, /language/TAG/category/NAME/ or /author/NAME/", h.Feed)
+		}
+		if !slices.Contains(webhooks.Formats, hook.Format) {
+			return bad("format", "%q: want slack, discord or json", h.Format)
+		}
+		switch {
+		case hook.Format == webhooks.JSON:
+			key, err := webhooks.ParseSecret(h.Secret)
+			if err != nil {
+				return bad("secret", "a json hook is signed: %v", err)
+			}
+			hook.Secret = key
+		case h.Secret != "":
+			return bad("secret", "only json hooks are signed")
+		}
+		if p := h.MaxBurst; p != nil {
+			if *p < 1 {
+				return bad("max_burst", "must be at least 1, not %d", *p)
+			}
+			hook.MaxBurst = *p
+		}
+		c.Webhooks.Hooks = append(c.Webhooks.Hooks, hook)
 	}
 	return nil
 }

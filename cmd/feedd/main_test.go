@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -71,6 +72,15 @@ func TestBadInvocations(t *testing.T) {
 		{"address in use", []string{"-posts", posts, "-addr", taken.Addr().String()}, nil, fmt.Sprintf("addr %q: listen tcp %s: bind: address already in use", taken.Addr(), taken.Addr())},
 		{"metrics address in use", []string{"-posts", posts, "-addr", "127.0.0.1:0", "-config", cfg("ma.yaml", "metrics:\n  addr: "+taken.Addr().String()+"\n")}, nil, fmt.Sprintf("metrics.addr %q: listen", taken.Addr())},
 		{"pprof address in use", []string{"-posts", posts, "-addr", "127.0.0.1:0", "-pprof", taken.Addr().String()}, nil, fmt.Sprintf("pprof %q: listen", taken.Addr())},
+		{"hooks without state", []string{"-posts", posts, "-config", cfg("w1.yaml", "webhooks:\n  hooks:\n    - {name: a, url: \"https://x.example/\", format: slack}\n")}, nil, `w1.yaml:2: webhooks.state: required with hooks`},
+		{"hook without name", []string{"-posts", posts, "-config", cfg("w2.yaml", "webhooks:\n  state: s.db\n  hooks:\n    - url: https://x.example/\n      format: slack\n")}, nil, `w2.yaml:4: webhooks.hooks[0].name: required`},
+		{"hook name twice", []string{"-posts", posts, "-config", cfg("w3.yaml", "webhooks:\n  state: s.db\n  hooks:\n    - {name: a, url: \"https://x.example/\", format: slack}\n    - {name: a, url: \"https://y.example/\", format: slack}\n")}, nil, `w3.yaml:5: webhooks.hooks[1].name: "a" is also webhooks.hooks[0]'s`},
+		{"hook url", []string{"-posts", posts, "-config", cfg("w4.yaml", "webhooks:\n  state: s.db\n  hooks:\n    - name: a\n      url: hooks.slack.com/x\n      format: slack\n")}, nil, `w4.yaml:5: webhooks.hooks[0].url: "hooks.slack.com/x" is not an absolute http(s) URL`},
+		{"hook feed", []string{"-posts", posts, "-config", cfg("w5.yaml", "webhooks:\n  state: s.db\n  hooks:\n    - name: a\n      url: https://x.example/\n      feed: /tag/x/\n      format: slack\n")}, nil, `w5.yaml:6: webhooks.hooks[0].feed: "/tag/x/" is not a feed's path`},
+		{"hook format", []string{"-posts", posts, "-config", cfg("w6.yaml", "webhooks:\n  state: s.db\n  hooks:\n    - name: a\n      url: https://x.example/\n      format: teams\n")}, nil, `w6.yaml:6: webhooks.hooks[0].format: "teams": want slack, discord or json`},
+		{"json hook without secret", []string{"-posts", posts, "-config", cfg("w7.yaml", "webhooks:\n  state: s.db\n  hooks:\n    - name: a\n      url: https://x.example/\n      format: json\n")}, nil, `w7.yaml:4: webhooks.hooks[0].secret: a json hook is signed: want whsec_ and a base64 key`},
+		{"hook max_burst", []string{"-posts", posts, "-config", cfg("w8.yaml", "webhooks:\n  state: s.db\n  hooks:\n    - name: a\n      url: https://x.example/\n      format: slack\n      max_burst: 0\n")}, nil, `w8.yaml:7: webhooks.hooks[0].max_burst: must be at least 1, not 0`},
+		{"state not a database", []string{"-posts", posts, "-addr", "127.0.0.1:0", "-config", cfg("w9.yaml", "webhooks:\n  state: "+cfg("not.db", strings.Repeat("not a database\n", 500))+"\n  hooks:\n    - {name: a, url: \"https://x.example/\", format: slack}\n")}, nil, "webhooks state " + filepath.Join(dir, "not.db") + ": "},
 		{"bad metrics.addr", []string{"-posts", posts, "-config", cfg("mb.yaml", "metrics:\n  addr: 9090\n")}, nil, `mb.yaml:2: metrics.addr: "9090": want HOST:PORT or :PORT`},
 		{"permalink placeholder", []string{"-posts", posts, "-config", cfg("pl.yaml", "site:\n  permalink: https://x.example/{slug}\n")}, nil, `pl.yaml:2: site.permalink: "https://x.example/{slug}": unknown placeholder {slug}`},
 		{"relative permalink", []string{"-posts", posts, "-config", cfg("pr.yaml", "site:\n  permalink: /{path}\n")}, nil, `pr.yaml:2: site.permalink: "/{path}": want an absolute http(s) URL with placeholders after its host`},
@@ -271,27 +281,32 @@ func TestDeployExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var found bool
+	found := map[string]bool{}
 	for _, doc := range strings.Split(string(manifest), "\n---\n") {
-		var cm struct {
-			Kind string
-			Data map[string]string
+		var obj struct {
+			Kind       string
+			Data       map[string]string
+			StringData map[string]string `yaml:"stringData"`
 		}
-		if yaml.Unmarshal([]byte(doc), &cm) != nil || cm.Kind != "ConfigMap" || cm.Data["feedd.yaml"] == "" {
+		if yaml.Unmarshal([]byte(doc), &obj) != nil || obj.Data["feedd.yaml"]+obj.StringData["feedd.yaml"] == "" {
 			continue
 		}
-		found = true
-		conf := writeFile(t, filepath.Join(t.TempDir(), "feedd.yaml"), cm.Data["feedd.yaml"])
+		found[obj.Kind] = true
+		conf := writeFile(t, filepath.Join(t.TempDir(), "feedd.yaml"), obj.Data["feedd.yaml"]+obj.StringData["feedd.yaml"])
 		c, err := loadConfig(settings{posts: t.TempDir(), config: conf})
 		if err != nil {
-			t.Fatalf("the ConfigMap's feedd.yaml: %v", err)
+			t.Fatalf("the %s's feedd.yaml: %v", obj.Kind, err)
 		}
 		if c.BaseURLGuessed || strings.Contains(c.Site.BaseURL, "localhost") || c.Parse.Permalink == nil {
-			t.Errorf("the ConfigMap sets no public base URL (%s) or no permalink", c.Site.BaseURL)
+			t.Errorf("the %s sets no public base URL (%s) or no permalink", obj.Kind, c.Site.BaseURL)
+		}
+		// The serving replicas send nothing; the one sender has hooks.
+		if (obj.Kind == "Secret") != (len(c.Webhooks.Hooks) > 0 && c.Webhooks.Send) {
+			t.Errorf("the %s's config: %d hooks, send %v", obj.Kind, len(c.Webhooks.Hooks), c.Webhooks.Send)
 		}
 	}
-	if !found {
-		t.Fatal("deploy/kubernetes.yaml has no ConfigMap with a feedd.yaml")
+	if !found["ConfigMap"] || !found["Secret"] {
+		t.Fatalf("deploy/kubernetes.yaml has no ConfigMap and Secret with a feedd.yaml: %v", found)
 	}
 	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	if err != nil {
@@ -1142,5 +1157,69 @@ func TestBaseURLHost(t *testing.T) {
 	// A port by its service's name: the default base URL has its number.
 	if c, err := loadConfig(settings{posts: t.TempDir(), addr: ":http"}); err != nil || c.Site.BaseURL != "http://localhost:80" {
 		t.Errorf("addr :http: %v, %v", c, err)
+	}
+}
+
+// TestWebhooksKilledInFlight: feedd is killed (SIGKILL) while a webhook
+// message is in flight. After the restart the message arrives, a post
+// added while feedd was down is sent, and nothing else is sent twice: the
+// samples, there before the hook's first start, never.
+func TestWebhooksKilledInFlight(t *testing.T) {
+	var mu sync.Mutex
+	var got []string // the titles, in order
+	inFlight := make(chan struct{}, 1)
+	release := make(chan struct{})
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m struct{ Text string }
+		json.NewDecoder(r.Body).Decode(&m)
+		mu.Lock()
+		got = append(got, m.Text)
+		first := len(got) == 1
+		mu.Unlock()
+		if first {
+			inFlight <- struct{}{}
+			<-release // feedd is killed meanwhile
+		}
+	}))
+	defer receiver.Close()
+	defer close(release)
+	titles := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), got...)
+	}
+
+	dir := t.TempDir()
+	posts := copyPosts(t)
+	conf := writeFile(t, filepath.Join(dir, "feedd.yaml"), fmt.Sprintf(`site:
+  link: https://www.example.com
+webhooks:
+  state: %s
+  hooks:
+    - name: newsroom
+      url: %q
+      format: slack
+`, filepath.Join(dir, "webhooks.state"), receiver.URL))
+	_, proc := startFeedd(t, "-posts", posts, "-config", conf)
+	writeFile(t, filepath.Join(posts, "first.md"), "---\ncode: NEW-1\ntitle: First new\ndate: 2025-01-01\n---\n")
+	select {
+	case <-inFlight:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no webhook message within 30 s of a new post")
+	}
+	if err := proc.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	proc.wait()
+	writeFile(t, filepath.Join(posts, "second.md"), "---\ncode: NEW-2\ntitle: Second new\ndate: 2025-01-02\n---\n")
+
+	startFeedd(t, "-posts", posts, "-config", conf)
+	deadline := time.Now().Add(30 * time.Second)
+	for len(titles()) < 3 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	want := []string{"<https://www.example.com/first|First new>", "<https://www.example.com/first|First new>", "<https://www.example.com/second|Second new>"}
+	if !slices.Equal(titles(), want) {
+		t.Errorf("messages %q, want %q (the one in flight again, then the new post)", titles(), want)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/feedd/feedd/metrics"
 	"github.com/feedd/feedd/server"
 	"github.com/feedd/feedd/watcher"
+	"github.com/feedd/feedd/webhooks"
 	"github.com/feedd/feedd/websub"
 )
 
@@ -46,8 +47,16 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	if len(cfg.Site.Hubs) > 0 {
 		pub = websub.New(set, &cfg.Site, websub.Options{Hubs: cfg.Site.Hubs, Logger: log})
 	}
+	hooks, err := openWebhooks(cfg, set, log)
+	if err != nil {
+		lns.close()
+		return err
+	}
+	if hooks != nil {
+		defer hooks.Close() // after wg.Wait, deferred below: Run has returned
+	}
 	var srv *server.Server
-	m = metrics.New(sources(set, w, func() *server.Server { return srv }, store, pub))
+	m = metrics.New(sources(set, w, func() *server.Server { return srv }, store, pub, hooks))
 	opt := server.Options{
 		Site: &cfg.Site, Set: set, Logger: log, MaxLimit: cfg.MaxLimit, MaxAge: cfg.MaxAge,
 		CacheBytes: cfg.CacheBytes, CORS: cfg.CORS, Metrics: m.Handler(), Observe: m.ObserveRequest,
@@ -72,6 +81,9 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	wg.Go(func() { renderBodies(ctx, set, log) })
 	if pub != nil {
 		wg.Go(func() { pub.Run(ctx) })
+	}
+	if hooks != nil {
+		wg.Go(func() { hooks.Run(ctx) })
 	}
 	if metricsLn != nil {
 		log.Info("serving metrics", "url", "http://"+metricsLn.Addr().String()+"/metrics")
@@ -109,16 +121,20 @@ func openListeners(cfg *Config) (*listeners, error) {
 		}
 		ln, err := listen(a.what, a.addr)
 		if err != nil {
-			for _, open := range []net.Listener{l.feeds, l.metrics} {
-				if open != nil {
-					open.Close()
-				}
-			}
+			l.close()
 			return nil, err
 		}
 		*a.ln = ln
 	}
 	return &l, nil
+}
+
+func (l *listeners) close() {
+	for _, ln := range []net.Listener{l.feeds, l.metrics, l.pprof} {
+		if ln != nil {
+			ln.Close()
+		}
+	}
 }
 
 // listen listens on addr, given as what (the flag or key that names it).
@@ -157,7 +173,7 @@ func servePprof(ctx context.Context, wg *sync.WaitGroup, ln net.Listener, log *s
 }
 
 // sources are what the metrics read, from each part of feedd.
-func sources(set *feed.Set, w *watcher.Watcher, srv func() *server.Server, store feed.BodyStore, pub *websub.Publisher) metrics.Sources {
+func sources(set *feed.Set, w *watcher.Watcher, srv func() *server.Server, store feed.BodyStore, pub *websub.Publisher, hooks *webhooks.Sender) metrics.Sources {
 	src := metrics.Sources{
 		Posts: func() metrics.Posts {
 			snap := set.Current()
@@ -187,7 +203,35 @@ func sources(set *feed.Set, w *watcher.Watcher, srv func() *server.Server, store
 			return metrics.WebSub{Sent: st.Sent, Failed: st.Failed, Retried: st.Retried}
 		}
 	}
+	if hooks != nil {
+		src.Webhooks = func() []metrics.Webhook {
+			var out []metrics.Webhook
+			for _, st := range hooks.Stats() {
+				out = append(out, metrics.Webhook(st))
+			}
+			return out
+		}
+	}
 	return src
+}
+
+// openWebhooks opens the webhooks' state and gives their sender, or none
+// when there are no hooks or this process does not send (webhooks.send:
+// false). A state file that cannot be opened is a start-up error.
+func openWebhooks(cfg *Config, set *feed.Set, log *slog.Logger) (*webhooks.Sender, error) {
+	wh := cfg.Webhooks
+	if len(wh.Hooks) == 0 {
+		return nil, nil
+	}
+	if !wh.Send {
+		log.Info("webhooks are sent by another process (webhooks.send: false)", "hooks", len(wh.Hooks))
+		return nil, nil
+	}
+	s, err := webhooks.Open(set, &cfg.Site, webhooks.Options{State: wh.State, Hooks: wh.Hooks, Logger: log})
+	if err != nil {
+		return nil, startError{err}
+	}
+	return s, nil
 }
 
 // openBodyStore opens the store that keeps rendered bodies out of memory,
