@@ -1,9 +1,8 @@
 // Package metrics exposes feedd's state and traffic in the Prometheus text
 // format: posts, bad posts, snapshots, reloads, the render cache, the body
 // store, WebSub pings, webhook deliveries, and requests by route and
-// status. It reads each
-// part of feedd through a function of Sources, which the command wires,
-// and imports none of them.
+// status. It reads each part of feedd through a function of Sources,
+// which the command wires, and imports none of them.
 package metrics
 
 import (
