@@ -40,6 +40,14 @@ type receiver struct {
 	answer func(n int, w http.ResponseWriter)
 }
 
+// newReceiverHandler serves handler on loopback until the test ends and
+// gives its URL.
+func newReceiverHandler(tb testing.TB, handler http.Handler) string {
+	srv := httptest.NewServer(handler)
+	tb.Cleanup(srv.Close)
+	return srv.URL
+}
+
 func newReceiver(t *testing.T, answer func(n int, w http.ResponseWriter)) *receiver {
 	r := &receiver{answer: answer}
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -97,7 +105,7 @@ func numbered(t *testing.T, i int) *feed.Post {
 		i, i, time.Date(2025, 1, 1, 0, i, 0, 0, time.UTC).Format(time.RFC3339), i))
 }
 
-func hookFor(t *testing.T, name, url, dir string, f webhooks.Format) webhooks.Hook {
+func hookFor(t testing.TB, name, url, dir string, f webhooks.Format) webhooks.Hook {
 	k, ok := feed.ParseDir(dir)
 	if !ok {
 		t.Fatalf("%s names no feed", dir)
