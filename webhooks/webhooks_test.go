@@ -456,3 +456,14 @@ func TestParseSecret(t *testing.T) {
 		}
 	}
 }
+
+// TestOneSenderPerState: a second sender on a state file in use stops at
+// start, saying so, rather than sending every message once more.
+func TestOneSenderPerState(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "webhooks.state")
+	start(t, feedtest.NewSet(), file)
+	_, err := webhooks.Open(feedtest.NewSet(), feedtest.Site(), webhooks.Options{State: file})
+	if err == nil || !strings.Contains(err.Error(), file+": held by another process") {
+		t.Errorf("a second Open: %v", err)
+	}
+}
