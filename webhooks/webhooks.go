@@ -197,10 +197,15 @@ func (s *Sender) queue(c *feed.Change, h *hook, full bool) error {
 	if err != nil || len(fresh) == 0 {
 		return err
 	}
+	isNew := make(map[string]bool, len(fresh))
+	for _, id := range fresh {
+		isNew[id] = true
+	}
 	posts := make([]*feed.Post, 0, len(fresh))
 	for _, p := range candidates {
-		if slices.Contains(fresh, p.ID) && !slices.ContainsFunc(posts, func(q *feed.Post) bool { return q.ID == p.ID }) {
+		if isNew[p.ID] {
 			posts = append(posts, p)
+			isNew[p.ID] = false // once, though a change lists it twice
 		}
 	}
 	// Oldest first: the order they were published in.
