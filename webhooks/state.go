@@ -9,6 +9,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // state is the delivery state, in one bbolt file: a bucket per hook, by
@@ -54,7 +55,7 @@ type message struct {
 func openState(path string) (*state, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, berrors.ErrTimeout) {
 			err = errors.New("held by another process (one sender per state file)")
 		}
 		return nil, fmt.Errorf("webhooks state %s: %v", path, err)
