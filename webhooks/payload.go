@@ -79,12 +79,22 @@ func (n news) body(f Format) ([]byte, error) {
 // as it asks (https://api.slack.com/reference/surfaces/formatting).
 var slackEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
-// slackLink is a Slack link: <url|title>. The URL is percent-encoded
-// already; a "|" or ">" in it would end it early.
+// slackLink is a Slack link: <url|title>, the title cut to slackTitle
+// characters. The URL is percent-encoded already; a "|" or ">" in it
+// would end it early.
 func slackLink(url, title string) string {
 	url = strings.NewReplacer("|", "%7C", ">", "%3E", "<", "%3C").Replace(url)
-	return "<" + url + "|" + slackEscaper.Replace(title) + ">"
+	return "<" + url + "|" + slackEscaper.Replace(cut(title, slackTitle)) + ">"
 }
+
+// Slack's limits (https://api.slack.com/reference/block-kit/blocks#section):
+// a section's text and an image's alt_text. Titles are cut shorter, so
+// that ten links fit a summary's section.
+const (
+	slackSection = 3000
+	slackAltText = 2000
+	slackTitle   = 250
+)
 
 type slackMessage struct {
 	Text   string       `json:"text"`
@@ -117,20 +127,23 @@ func (n news) slack() slackMessage {
 		link := slackLink(p.Link, p.Title)
 		block := slackBlock{Type: "section", Text: &slackText{Type: "mrkdwn", Text: "*" + link + "*"}}
 		if p.Summary != "" {
-			block.Text.Text += "\n" + slackEscaper.Replace(text.Truncate(p.Summary, 500))
+			// 500 characters, fewer when escaping and the link would take
+			// the section past its 3,000.
+			room := slackSection - utf8.RuneCountInString(block.Text.Text) - 1
+			block.Text.Text += "\n" + cutEscaped(cut(p.Summary, 500), room, slackEscaper)
 		}
 		if p.Image != "" {
-			block.Accessory = &slackImage{Type: "image", ImageURL: p.Image, AltText: text.Truncate(p.Title, 2000)}
+			block.Accessory = &slackImage{Type: "image", ImageURL: p.Image, AltText: cut(p.Title, slackAltText)}
 		}
 		return slackMessage{Text: link, Blocks: []slackBlock{block}}
 	}
-	count := slackEscaper.Replace(n.countLine())
+	count := cut(n.countLine(), slackSection)
 	var lines []string
 	for _, p := range n.newest() {
 		lines = append(lines, "• "+slackLink(p.Link, p.Title))
 	}
-	return slackMessage{Text: count, Blocks: []slackBlock{
-		{Type: "section", Text: &slackText{Type: "mrkdwn", Text: "*" + count + "*"}},
+	return slackMessage{Text: slackEscaper.Replace(count), Blocks: []slackBlock{
+		{Type: "section", Text: &slackText{Type: "plain_text", Text: count}},
 		{Type: "section", Text: &slackText{Type: "mrkdwn", Text: strings.Join(lines, "\n")}},
 	}}
 }
@@ -145,7 +158,17 @@ const (
 type discordMessage struct {
 	Content string         `json:"content"`
 	Embeds  []discordEmbed `json:"embeds"`
+	// AllowedMentions pings no one: an "@everyone" in a post or a feed's
+	// name is text.
+	AllowedMentions struct {
+		Parse []string `json:"parse"`
+	} `json:"allowed_mentions"`
 }
+
+// discordEscaper writes Discord's markdown characters as text, so that a
+// summary shows as written (a "[text](url)" in it stays text, not a link).
+var discordEscaper = strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "~", `\~`, "`", "\\`", "|", `\|`,
+	">", `\>`, "[", `\[`, "]", `\]`, "(", `\(`, ")", `\)`, "#", `\#`, "-", `\-`)
 
 type discordEmbed struct {
 	Title       string        `json:"title"`
@@ -165,17 +188,21 @@ func (n news) discord() discordMessage {
 	embed := func(p *feed.Post, description bool) discordEmbed {
 		e := discordEmbed{Title: cut(p.Title, discordTitle), URL: p.Link, Timestamp: p.Date.UTC().Format(time.RFC3339)}
 		if description {
-			e.Description = cut(p.Summary, discordDescription)
+			e.Description = cutEscaped(p.Summary, discordDescription, discordEscaper)
 			if p.Image != "" {
 				e.Image = &discordImage{URL: p.Image}
 			}
 		}
 		return e
 	}
+	m := discordMessage{AllowedMentions: struct {
+		Parse []string `json:"parse"`
+	}{Parse: []string{}}}
 	if len(n.posts) == 1 {
-		return discordMessage{Embeds: []discordEmbed{embed(n.posts[0], true)}}
+		m.Embeds = []discordEmbed{embed(n.posts[0], true)}
+		return m
 	}
-	m := discordMessage{Content: cut(n.countLine(), discordContent)}
+	m.Content = cutEscaped(n.countLine(), discordContent, discordEscaper)
 	for _, p := range n.newest() {
 		m.Embeds = append(m.Embeds, embed(p, false))
 	}
@@ -189,6 +216,18 @@ func cut(s string, max int) string {
 		return s
 	}
 	return text.Truncate(s, max-1)
+}
+
+// cutEscaped is s escaped by esc, cut so that the result has at most max
+// characters.
+func cutEscaped(s string, max int, esc *strings.Replacer) string {
+	step := 1 + max/10
+	for limit := max; limit > 1; limit -= step {
+		if out := esc.Replace(cut(s, limit)); utf8.RuneCountInString(out) <= max {
+			return out
+		}
+	}
+	return ""
 }
 
 // json is the message for a service: the feed, how many posts are new,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"time"
 
@@ -41,7 +42,8 @@ const keepDelivered = 7 * 24 * time.Hour
 // message is one POST to a hook: its body, made when the posts became new,
 // and where its delivery is.
 type message struct {
-	ID       string    `json:"id"` // webhook-id: the same on every attempt
+	ID       string    `json:"id"`     // webhook-id: the same on every attempt
+	Format   Format    `json:"format"` // the hook's when it was made
 	Created  time.Time `json:"created"`
 	Attempts int       `json:"attempts"`
 	Next     time.Time `json:"next"` // not to be sent before
@@ -52,16 +54,82 @@ type message struct {
 // openState opens (or makes) the state file. A file that is not a bbolt
 // database, or one another process holds, is an error naming it: never
 // a fresh state, which would take every post for new.
-func openState(path string) (*state, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
-	if err != nil {
-		if errors.Is(err, berrors.ErrTimeout) {
-			err = errors.New("held by another process (one sender per state file)")
+func openState(path string) (st *state, err error) {
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("webhooks state %s: %v", path, err)
 		}
-		return nil, fmt.Errorf("webhooks state %s: %v", path, err)
+	}()
+	if info, err := os.Stat(path); err == nil && info.Size() == 0 {
+		// Not what bbolt leaves, even after a crash: a file emptied by
+		// hand or by a failed copy. Made anew, it would take every post
+		// for seen and drop the pending messages.
+		return nil, errors.New("empty; remove it to start every hook afresh")
+	}
+	db, err := openChecked(path)
+	if err != nil {
+		return nil, err
 	}
 	return &state{db: db, path: path}, nil
 }
+
+// openChecked opens a bbolt file and checks every page of it: damage
+// found now is an error at start, not a panic while serving. bbolt panics
+// on some damage (a truncated file); that is an error here too.
+func openChecked(path string) (db *bolt.DB, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			if db != nil {
+				db.Close()
+			}
+			db, err = nil, fmt.Errorf("damaged: %v", v)
+		}
+	}()
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, errors.New("held by another process (one sender per state file)")
+	}
+	if err != nil {
+		return nil, err
+	}
+	err = db.View(func(tx *bolt.Tx) error {
+		var first error
+		// Read to the end: the check runs on a goroutine of its own.
+		for err := range tx.Check() {
+			if first == nil {
+				first = fmt.Errorf("damaged: %v", err)
+			}
+		}
+		return first
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// hooksBut are the hooks the state holds that are not among hooks.
+func (s *state) hooksBut(hooks []Hook) ([]string, error) {
+	var out []string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+			if !slices.ContainsFunc(hooks, func(h Hook) bool { return h.Name == string(name) }) {
+				out = append(out, string(name))
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
+// badMessage is a pending message that cannot be read.
+type badMessage struct {
+	seq uint64
+	err error
+}
+
+func (e *badMessage) Error() string { return fmt.Sprintf("pending message %d: %v", e.seq, e.err) }
 
 func (s *state) close() error { return s.db.Close() }
 
@@ -153,9 +221,15 @@ func (s *state) oldest(hook string) (uint64, *message, error) {
 			return nil
 		}
 		seq, m = binary.BigEndian.Uint64(k), &message{}
-		return json.Unmarshal(v, m)
+		if err := json.Unmarshal(v, m); err != nil {
+			return &badMessage{seq: seq, err: err}
+		}
+		return nil
 	})
-	return seq, m, err
+	if err != nil {
+		return 0, nil, err
+	}
+	return seq, m, nil
 }
 
 // pending counts the hook's pending messages.

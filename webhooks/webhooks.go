@@ -15,10 +15,12 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"sync"
@@ -70,18 +72,20 @@ type Stats struct {
 
 // Sender sends the hooks' messages.
 type Sender struct {
-	opt   Options
-	site  *render.Site
-	log   *slog.Logger
-	state *state
-	hooks []*hook
-	from  *feed.Change // the change it follows from, taken in Open
+	opt    Options
+	client *http.Client // opt.Client, following no redirect
+	site   *render.Site
+	log    *slog.Logger
+	state  *state
+	hooks  []*hook
+	from   *feed.Change // the change it follows from, taken in Open
 }
 
 // hook is a Hook and where its deliveries are.
 type hook struct {
 	Hook
 	wake                        chan struct{} // a message was queued
+	recheck                     bool          // a change's posts could not be queued: compare the whole feed at the next
 	delivered, retried, dropped atomic.Uint64
 	pending                     atomic.Int64
 }
@@ -104,7 +108,9 @@ func Open(set *feed.Set, site *render.Site, opt Options) (*Sender, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sender{opt: opt, site: site, log: opt.Logger, state: st, from: set.Latest()}
+	client := *opt.Client
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	s := &Sender{opt: opt, client: &client, site: site, log: opt.Logger, state: st, from: set.Latest()}
 	for _, h := range opt.Hooks {
 		h.MaxBurst = cmp.Or(h.MaxBurst, 10)
 		hk := &hook{Hook: h, wake: make(chan struct{}, 1)}
@@ -115,6 +121,9 @@ func Open(set *feed.Set, site *render.Site, opt Options) (*Sender, error) {
 		}
 		hk.pending.Store(int64(n))
 		s.hooks = append(s.hooks, hk)
+	}
+	if stale, err := st.hooksBut(opt.Hooks); err == nil && len(stale) > 0 {
+		s.log.Warn("webhooks state holds hooks the config no longer has; their state is kept", "state", opt.State, "hooks", stale)
 	}
 	return s, nil
 }
@@ -148,8 +157,9 @@ func (s *Sender) follow(ctx context.Context) {
 	for c := s.from; ; {
 		if c.Snapshot != nil {
 			for _, h := range s.hooks {
-				if err := s.queue(c, h, full); err != nil {
-					s.log.Error("webhook state not updated: its new posts are sent with the next change", "hook", h.Name, "err", err)
+				err := s.queue(c, h, full || h.recheck)
+				if h.recheck = err != nil; err != nil {
+					s.log.Error("webhook state not updated: the posts new to the hook are looked for again at the next change", "hook", h.Name, "err", err)
 				}
 			}
 			full = false
@@ -242,7 +252,7 @@ func (s *Sender) messages(h *hook, view *feed.View, posts []*feed.Post) ([]*mess
 		if err != nil {
 			return nil, err
 		}
-		msgs = append(msgs, &message{ID: newMessageID(), Created: now, Next: now, Posts: ids(g), Body: body})
+		msgs = append(msgs, &message{ID: newMessageID(), Format: h.Format, Created: now, Next: now, Posts: ids(g), Body: body})
 	}
 	return msgs, nil
 }
@@ -271,7 +281,18 @@ func (s *Sender) deliver(ctx context.Context, h *hook) {
 	var last time.Time
 	for {
 		seq, m, err := s.state.oldest(h.Name)
-		if err != nil {
+		var bad *badMessage
+		switch {
+		case errors.As(err, &bad):
+			// Not a message feedd can read (written by another version, or
+			// damaged): dropped, so that it does not hold up the others.
+			s.log.Error("webhook message unreadable; dropped", "hook", h.Name, "err", err)
+			if s.persist(ctx, h, func() error { return s.state.drop(h.Name, bad.seq) }) {
+				h.dropped.Add(1)
+				h.pending.Add(-1)
+			}
+			continue
+		case err != nil:
 			s.log.Error("webhook state unreadable; trying again", "hook", h.Name, "err", err)
 			m = nil
 		}
@@ -281,7 +302,7 @@ func (s *Sender) deliver(ctx context.Context, h *hook) {
 				return
 			case <-h.wake:
 				continue
-			case <-time.After(time.Minute): // a state error: try again
+			case <-time.After(time.Minute): // after a state error: try again
 				continue
 			}
 		}
@@ -289,46 +310,89 @@ func (s *Sender) deliver(ctx context.Context, h *hook) {
 			return
 		}
 		last = time.Now()
-		outcome, wait, err := s.send(ctx, h, m)
-		if ctx.Err() != nil {
+		var o outcome
+		var wait time.Duration
+		if m.Format != h.Format {
+			o, err = dropped, fmt.Errorf("made for format %q; the hook's is now %q", m.Format, h.Format)
+		} else {
+			o, wait, err = s.send(ctx, h, m)
+		}
+		if ctx.Err() != nil && o != delivered {
 			return // stays pending: sent again at the next start
 		}
 		m.Attempts++
-		if err := s.settle(h, seq, m, outcome, wait, err, retry); err != nil {
-			s.log.Error("webhook state not updated", "hook", h.Name, "id", m.ID, "err", err)
+		s.settle(ctx, h, seq, m, o, wait, err, retry)
+		if ctx.Err() != nil {
+			return
 		}
 	}
 }
 
 // settle records the outcome of an attempt at delivering m (pending as
-// seq) and logs it; attemptErr is why it failed.
-func (s *Sender) settle(h *hook, seq uint64, m *message, o outcome, wait time.Duration, attemptErr error, retry *backoff.ExponentialBackOff) error {
-	if o == retried {
-		delay := retry.NextBackOff()
+// seq), logs it and counts it; attemptErr is why it failed. A message
+// still failing when GiveUp has passed since it was made is dropped;
+// until then it is tried again after the backoff, or when a Retry-After
+// asks (within MaxRetryAfter), and once more at the deadline.
+func (s *Sender) settle(ctx context.Context, h *hook, seq uint64, m *message, o outcome, wait time.Duration, attemptErr error, retry *backoff.ExponentialBackOff) {
+	deadline := m.Created.Add(s.opt.GiveUp)
+	if o == retried && time.Now().Before(deadline) {
+		delay := min(retry.NextBackOff(), s.opt.MaxRetry) // the jitter may reach past it
 		if wait > 0 {
-			delay = wait
+			delay = min(wait, max(s.opt.MaxRetry, MaxRetryAfter))
 		}
-		if time.Since(m.Created)+delay <= s.opt.GiveUp {
-			s.log.Warn("webhook attempt failed; trying again", "hook", h.Name, "id", m.ID, "attempts", m.Attempts, "in", delay.Round(time.Millisecond).String(), "err", attemptErr)
-			m.Next = time.Now().Add(delay)
+		m.Next = time.Now().Add(delay)
+		if m.Next.After(deadline) {
+			m.Next = deadline // a last attempt then
+		}
+		s.log.Warn("webhook attempt failed; trying again", "hook", h.Name, "id", m.ID, "attempts", m.Attempts, "at", m.Next.Format(time.RFC3339), "err", attemptErr)
+		if s.persist(ctx, h, func() error { return s.state.retry(h.Name, seq, m) }) {
 			h.retried.Add(1)
-			return s.state.retry(h.Name, seq, m)
 		}
-		s.log.Error("webhook message given up", "hook", h.Name, "id", m.ID, "posts", m.Posts, "attempts", m.Attempts, "err", attemptErr)
-		o = dropped
-	} else if o == dropped {
-		s.log.Warn("webhook message refused; dropped", "hook", h.Name, "id", m.ID, "posts", m.Posts, "err", attemptErr)
+		return
 	}
 	retry.Reset()
-	h.pending.Add(-1)
-	if o == dropped {
-		h.dropped.Add(1)
-		return s.state.drop(h.Name, seq)
+	switch o {
+	case delivered:
+		if s.persist(ctx, h, func() error { return s.state.delivered(h.Name, seq, m, time.Now()) }) {
+			h.delivered.Add(1)
+			h.pending.Add(-1)
+			s.log.Info("webhook delivered", "hook", h.Name, "id", m.ID, "posts", m.Posts, "attempts", m.Attempts)
+		}
+		return
+	case retried:
+		s.log.Error("webhook message given up", "hook", h.Name, "id", m.ID, "posts", m.Posts, "attempts", m.Attempts, "err", attemptErr)
+	default:
+		s.log.Warn("webhook message refused; dropped", "hook", h.Name, "id", m.ID, "posts", m.Posts, "err", attemptErr)
 	}
-	h.delivered.Add(1)
-	s.log.Info("webhook delivered", "hook", h.Name, "id", m.ID, "posts", m.Posts, "attempts", m.Attempts)
-	return s.state.delivered(h.Name, seq, m, time.Now())
+	if s.persist(ctx, h, func() error { return s.state.drop(h.Name, seq) }) {
+		h.dropped.Add(1)
+		h.pending.Add(-1)
+	}
 }
+
+// persist runs write, a change of the state, until it succeeds (a full
+// disk, say, is logged and tried again, every minute at most: nothing is
+// sent meanwhile, so a message is not sent again for want of a record),
+// and reports whether it did; false only when ctx ended first, and then
+// the write is tried once more, for the next start.
+func (s *Sender) persist(ctx context.Context, h *hook, write func() error) bool {
+	pause := time.Second
+	for {
+		err := write()
+		if err == nil {
+			return true
+		}
+		s.log.Error("webhook state not updated; trying again", "hook", h.Name, "err", err)
+		if !sleepUntil(ctx, time.Now().Add(pause)) {
+			return write() == nil
+		}
+		pause = min(2*pause, time.Minute)
+	}
+}
+
+// MaxRetryAfter is the longest a hook's Retry-After holds its messages
+// back, when that is more than the longest backoff.
+const MaxRetryAfter = time.Hour
 
 // outcome is what an attempt led to.
 type outcome int
@@ -341,7 +405,9 @@ const (
 
 // send makes one attempt at delivering m: delivered on a 2xx; retried on a
 // network error, a 408, a 429 or a 5xx (with how long a Retry-After asks
-// to wait); dropped on any other status.
+// to wait); dropped on any other status, redirects included: a POST
+// redirected would arrive as a GET without its body, or go with its
+// signature to another host.
 func (s *Sender) send(ctx context.Context, h *hook, m *message) (outcome, time.Duration, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.URL, bytes.NewReader(m.Body))
 	if err != nil {
@@ -352,8 +418,12 @@ func (s *Sender) send(ctx context.Context, h *hook, m *message) (outcome, time.D
 	if h.Format == JSON {
 		sign(req.Header, h.Secret, m.ID, time.Now(), m.Body)
 	}
-	resp, err := s.opt.Client.Do(req)
+	resp, err := s.client.Do(req)
 	if err != nil {
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err // not the URL: a hook's URL holds its token
+		}
 		return retried, 0, err
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
@@ -363,9 +433,11 @@ func (s *Sender) send(ctx context.Context, h *hook, m *message) (outcome, time.D
 	case code >= 200 && code < 300:
 		return delivered, 0, nil
 	case code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code >= 500:
-		return retried, retryAfter(resp.Header.Get("Retry-After")), fmt.Errorf("%s answered %s", h.Name, resp.Status)
+		return retried, retryAfter(resp.Header.Get("Retry-After")), fmt.Errorf("answered %s", resp.Status)
+	case code >= 300 && code < 400:
+		return dropped, 0, fmt.Errorf("answered %s to %s: give the hook its new URL", resp.Status, resp.Header.Get("Location"))
 	}
-	return dropped, 0, fmt.Errorf("%s answered %s", h.Name, resp.Status)
+	return dropped, 0, fmt.Errorf("answered %s", resp.Status)
 }
 
 // retryAfter reads a Retry-After header: seconds, or an HTTP date; 0 if
@@ -374,8 +446,8 @@ func retryAfter(v string) time.Duration {
 	if v == "" {
 		return 0
 	}
-	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
-		return time.Duration(secs) * time.Second
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil && secs >= 0 {
+		return time.Duration(min(secs, int64(24*time.Hour/time.Second))) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		return max(time.Until(t), 0)

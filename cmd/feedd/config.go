@@ -396,6 +396,17 @@ func (c *Config) hooks(f *configFile, _ settings) error {
 		if hook.Feed, ok = feed.ParseDir(cmp.Or(h.Feed, "/")); !ok {
 			return bad("feed", "%q is not a feed's path: want /, /category/NAME/, /language/TAG/, /language/TAG/category/NAME/ or /author/NAME/", h.Feed)
 		}
+		for i, f := range hook.Feed.Kind.Facets {
+			// As the feed's URL writes it, or it matches no feed, ever.
+			v := hook.Feed.Values[i]
+			if f == feed.ByLanguage {
+				if _, err := parse.Language(v); err != nil {
+					return bad("feed", "%q: %v", h.Feed, err)
+				}
+			} else if slug := text.Slug(v); slug != v {
+				return bad("feed", "%q: write the %s as its feed's URL does, %q", h.Feed, f.Name, slug)
+			}
+		}
 		if !slices.Contains(webhooks.Formats, hook.Format) {
 			return bad("format", "%q: want slack, discord or json", h.Format)
 		}
