@@ -24,7 +24,7 @@ func BenchmarkGCWithArchive(b *testing.B) {
 	opt := feedtest.ParseOptions()
 	opt.DeferBodies = true
 	set := newSet(nil, newStore(b, bodies.Options{}))
-	set.Apply(parseCorpus(b, n, opt), nil)
+	set.Apply(feedtest.ParseCorpus(b, n, opt), nil)
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)

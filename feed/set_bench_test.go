@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/feedd/feedd/bench/corpus"
 	"github.com/feedd/feedd/bodies"
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/feedtest"
@@ -23,7 +22,7 @@ type archive struct {
 
 func newArchive(tb testing.TB, distinct int, opt parse.Options) *archive {
 	tb.Helper()
-	return &archive{src: parseCorpus(tb, distinct, opt)}
+	return &archive{src: feedtest.ParseCorpus(tb, distinct, opt)}
 }
 
 // post is the archive's post i, version v (0 for the first).
@@ -46,21 +45,6 @@ func (a *archive) posts(n int) []*feed.Post {
 		out[i] = a.post(i, 0)
 	}
 	return out
-}
-
-// parseCorpus parses the n posts of the generated corpus of n (seed 1).
-func parseCorpus(tb testing.TB, n int, opt parse.Options) []*feed.Post {
-	tb.Helper()
-	posts := make([]*feed.Post, n)
-	for i := range posts {
-		rel, data := corpus.Post(1, i, n)
-		p, err := parse.Post(rel, data, time.Time{}, opt)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		posts[i] = p
-	}
-	return posts
 }
 
 // BenchmarkApply: publishing a new snapshot of 100,000 posts after a batch

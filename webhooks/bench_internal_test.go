@@ -7,10 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/feedd/feedd/bench/corpus"
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/feedtest"
-	"github.com/feedd/feedd/feed/parse"
 )
 
 // BenchmarkStartup: what webhooks add to a start with 10 hooks on 100,000
@@ -21,20 +19,10 @@ import (
 //
 //	go test ./webhooks -run '^$' -bench Startup -benchtime 1x
 func BenchmarkStartup(b *testing.B) {
-	const n = 100000
 	opt := feedtest.ParseOptions()
 	opt.DeferBodies = true
-	posts := make([]*feed.Post, n)
-	for i := range posts {
-		path, text := corpus.Post(1, i, n)
-		p, err := parse.Post(path, text, time.Time{}, opt)
-		if err != nil {
-			b.Fatal(err)
-		}
-		posts[i] = p
-	}
 	set := feed.NewSet(feed.SetOptions{Logger: feedtest.Quiet})
-	set.Apply(posts, nil)
+	set.Apply(feedtest.ParseCorpus(b, 100000, opt), nil)
 	c := set.Latest()
 	var hooks []Hook
 	for i, dir := range []string{"/", "/category/national/", "/category/business/", "/category/world/", "/category/sport/",

@@ -7,7 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
+
 	"os"
 	"path/filepath"
 	"runtime"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/feedd/feedd/feed"
 	"github.com/feedd/feedd/feed/render"
+	"github.com/feedd/feedd/feed/text"
 	"github.com/feedd/feedd/server"
 	"github.com/feedd/feedd/watcher"
 )
@@ -319,14 +320,10 @@ func builtName(name string, top bool) bool {
 // requestTarget escapes a decoded path back into a request's target, with
 // its query.
 func requestTarget(path, query string) string {
-	segs := strings.Split(path, "/")
-	for i, s := range segs {
-		segs[i] = url.PathEscape(s)
-	}
 	if query != "" {
-		return strings.Join(segs, "/") + "?" + query
+		return text.EscapePath(path) + "?" + query
 	}
-	return strings.Join(segs, "/")
+	return text.EscapePath(path)
 }
 
 // progress draws a bar on a terminal and nothing elsewhere.

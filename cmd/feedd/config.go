@@ -17,7 +17,6 @@ import (
 	"github.com/feedd/feedd/feed/render"
 	"github.com/feedd/feedd/feed/text"
 	"github.com/feedd/feedd/webhooks"
-	"golang.org/x/net/idna"
 	"gopkg.in/yaml.v3"
 )
 
@@ -477,15 +476,8 @@ func baseURL(s string) (*url.URL, error) {
 	if u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("%q: a base URL has no query or fragment", s)
 	}
-	if net.ParseIP(u.Hostname()) == nil {
-		host, err := idna.Lookup.ToASCII(u.Hostname())
-		if err != nil {
-			return nil, fmt.Errorf("%q: host %q: %v", s, u.Hostname(), err)
-		}
-		if port := u.Port(); port != "" {
-			host = net.JoinHostPort(host, port)
-		}
-		u.Host = host
+	if u.Host, err = parse.ASCIIHost(u.Host); err != nil {
+		return nil, fmt.Errorf("%q: %v", s, err)
 	}
 	return u, nil
 }

@@ -41,3 +41,19 @@ func Corpus(tb testing.TB, set *feed.Set, n int) *feed.Snapshot {
 	}
 	return set.Apply(posts, nil)
 }
+
+// ParseCorpus parses the n posts of the benchmark corpus of n (bench/corpus,
+// seed 1) with opt: n distinct posts, with their own codes.
+func ParseCorpus(tb testing.TB, n int, opt parse.Options) []*feed.Post {
+	tb.Helper()
+	posts := make([]*feed.Post, n)
+	for i := range posts {
+		rel, data := corpus.Post(1, i, n)
+		p, err := parse.Post(rel, data, time.Time{}, opt)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		posts[i] = p
+	}
+	return posts
+}

@@ -7,6 +7,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/feedd/feedd/feed/text"
 	"golang.org/x/net/idna"
 )
 
@@ -25,7 +26,7 @@ func absoluteHTTP(base *url.URL, s string) (*url.URL, error) {
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
 		return nil, fmt.Errorf("not an absolute http(s) URL: %q", s)
 	}
-	if u.Host, err = asciiHost(u.Host); err != nil {
+	if u.Host, err = ASCIIHost(u.Host); err != nil {
 		return nil, fmt.Errorf("%q: %v", s, err)
 	}
 	u.RawQuery = escapeURLPart(u.RawQuery)
@@ -35,8 +36,9 @@ func absoluteHTTP(base *url.URL, s string) (*url.URL, error) {
 	return url.Parse(u.String()) // the parts now agree; the parse cannot fail
 }
 
-// asciiHost writes a host (and port) in lower-case ASCII, by IDNA.
-func asciiHost(hostport string) (string, error) {
+// ASCIIHost writes a host (and port) in lower-case ASCII, by IDNA
+// ("例え.jp" is "xn--r8jz45g.jp"); an IP address stays as it is.
+func ASCIIHost(hostport string) (string, error) {
 	host, port := hostport, ""
 	if h, p, err := net.SplitHostPort(hostport); err == nil {
 		host, port = h, p
@@ -80,7 +82,7 @@ func pathUnder(base *url.URL, relPath string) string {
 	if base != nil {
 		b = strings.TrimSuffix(base.String(), "/")
 	}
-	return b + "/" + escapePath(withoutExt(relPath))
+	return b + "/" + text.EscapePath(withoutExt(relPath))
 }
 
 // imageTypes maps image file extensions to MIME types. A fixed table, not

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/text"
 )
 
 // Permalink is site.permalink: the URL of a post on the site, from a
@@ -27,9 +28,9 @@ type permalinkPart struct {
 // its extension, {name} its name without extension, {code} the post's id,
 // {year}, {month} and {day} its date's, in the site's time zone.
 var permalinkFields = map[string]func(p *feed.Post, loc *time.Location) string{
-	"path":  func(p *feed.Post, _ *time.Location) string { return escapePath(withoutExt(p.Path)) },
+	"path":  func(p *feed.Post, _ *time.Location) string { return text.EscapePath(withoutExt(p.Path)) },
 	"name":  func(p *feed.Post, _ *time.Location) string { return url.PathEscape(path.Base(withoutExt(p.Path))) },
-	"code":  func(p *feed.Post, _ *time.Location) string { return escapePath(p.ID) },
+	"code":  func(p *feed.Post, _ *time.Location) string { return text.EscapePath(p.ID) },
 	"year":  func(p *feed.Post, loc *time.Location) string { return p.Date.In(loc).Format("2006") },
 	"month": func(p *feed.Post, loc *time.Location) string { return p.Date.In(loc).Format("01") },
 	"day":   func(p *feed.Post, loc *time.Location) string { return p.Date.In(loc).Format("02") },
@@ -87,12 +88,3 @@ func (pl *Permalink) fill(p *feed.Post, loc *time.Location) string {
 
 // withoutExt is a path without its file's extension.
 func withoutExt(p string) string { return strings.TrimSuffix(p, path.Ext(p)) }
-
-// escapePath percent-encodes each segment of a "/"-separated path.
-func escapePath(p string) string {
-	segs := strings.Split(p, "/")
-	for i, s := range segs {
-		segs[i] = url.PathEscape(s)
-	}
-	return strings.Join(segs, "/")
-}

@@ -10,7 +10,6 @@ import (
 	"cmp"
 	"fmt"
 	"net/url"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -229,7 +228,7 @@ func (r *postReader) id() error {
 	}
 	r.p.ID = text.PlainText(s)
 	if r.p.HasCode = r.p.ID != ""; !r.p.HasCode {
-		r.p.ID = strings.TrimSuffix(r.p.Path, path.Ext(r.p.Path))
+		r.p.ID = withoutExt(r.p.Path)
 		r.warn("no code: the item id is derived from the file's path, and changes if the file moves")
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/feedd/feedd/feed"
+	"github.com/feedd/feedd/feed/text"
 )
 
 // Document is one feed document: a page of a view in a format.
@@ -171,11 +172,7 @@ func (site *Site) AtomID(p *feed.Post) string {
 	if u, err := url.Parse(site.BaseURL); err == nil && u.Hostname() != "" {
 		host = u.Hostname()
 	}
-	segs := strings.Split(p.ID, "/")
-	for i, s := range segs {
-		segs[i] = url.PathEscape(s)
-	}
-	return "tag:" + host + "," + cmp.Or(site.IDDate, DefaultIDDate) + ":" + strings.Join(segs, "/")
+	return "tag:" + host + "," + cmp.Or(site.IDDate, DefaultIDDate) + ":" + text.EscapePath(p.ID)
 }
 
 // DefaultIDDate is the day in Atom entry ids when site.id_date is not set.

@@ -5,6 +5,7 @@
 package text
 
 import (
+	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -104,4 +105,14 @@ func Truncate(s string, max int) string {
 		head = head[:sp]
 	}
 	return strings.TrimRight(head, " ,;:.-–—") + "…"
+}
+
+// EscapePath percent-encodes each segment of a "/"-separated path (a
+// file's path, an id) for a URL, keeping its slashes.
+func EscapePath(p string) string {
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	return strings.Join(segs, "/")
 }
