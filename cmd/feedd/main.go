@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"slices"
 	_ "time/tzdata" // time zones in a static binary on an image without them
 )
 
@@ -54,6 +55,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	cmd := "serve"
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
+	} else if len(args) == 1 && slices.Contains([]string{"-h", "-help", "--help"}, args[0]) {
+		cmd = "help" // feedd -h: every command and its flags, as feedd help
 	}
 	switch cmd {
 	case "version":

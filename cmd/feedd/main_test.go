@@ -240,7 +240,7 @@ func TestHelp(t *testing.T) {
 		args  []string
 		flags []string
 	}{
-		{[]string{"-h"}, []string{"serve", "check", "build", "healthcheck", "version", "help", "-addr", "-base-url", "-config", "-log-format", "-log-level", "-posts", "-pprof"}},
+		{[]string{"-h"}, []string{"serve", "check", "build", "healthcheck", "version", "help", "-addr", "-base-url", "-config", "-log-format", "-log-level", "-posts", "-pprof", "-out", "FEEDD_BASE_URL"}},
 		{[]string{"serve", "-h"}, []string{"-addr", "-base-url", "-config", "-log-format", "-log-level", "-posts", "-pprof"}},
 		{[]string{"check", "-h"}, []string{"-config", "-posts"}},
 		{[]string{"build", "-h"}, []string{"-base-url", "-config", "-out", "-posts"}},
