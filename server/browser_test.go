@@ -184,7 +184,7 @@ func TestIndexInBrowser(t *testing.T) {
 	hrefs := eval(`[...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))`)
 	for _, v := range feedtest.Views() {
 		for _, f := range render.Formats {
-			if p := v.Key.Dir() + f.File; !slices.Contains(hrefs, p) {
+			if p := site.URL(v.Key, f); !slices.Contains(hrefs, p) {
 				t.Errorf("the page has no link to %s", p)
 			}
 		}
@@ -199,8 +199,8 @@ func TestIndexInBrowser(t *testing.T) {
 			if found, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`document.getElementById(%q) !== null`, h[1:]))); err != nil || !found {
 				t.Errorf("link %s names no element of the page (%v)", h, err)
 			}
-		case strings.HasPrefix(h, "/"):
-			if resp, _ := fetch(t, http.MethodGet, srv.URL+h, nil); resp.StatusCode != http.StatusOK {
+		case strings.HasPrefix(h, site.BaseURL+"/"):
+			if resp, _ := fetch(t, http.MethodGet, srv.URL+strings.TrimPrefix(h, site.BaseURL), nil); resp.StatusCode != http.StatusOK {
 				t.Errorf("link %s answers %d", h, resp.StatusCode)
 			}
 		case !slices.Contains(newest, h):

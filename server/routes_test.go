@@ -368,7 +368,7 @@ func TestPagesServed(t *testing.T) {
 	set, _ := feedtest.Load(t, "posts")
 	s, srv := newTestServer(t, set, server.Options{})
 	pages := []struct{ path, ctype, part, added string }{
-		{"/", "text/html; charset=utf-8", `<a href="/language/km/author/dara/feed.json">JSON Feed</a>`, `<a href="/category/sport/rss.xml">`},
+		{"/", "text/html; charset=utf-8", `<a href="https://feeds.example.com/language/km/author/dara/feed.json">JSON Feed</a>`, `<a href="https://feeds.example.com/category/sport/rss.xml">`},
 		{"/opml.xml", "text/x-opml; charset=utf-8", `xmlUrl="https://feeds.example.com/author/bopha/rss.xml"`, `xmlUrl="https://feeds.example.com/category/sport/rss.xml"`},
 	}
 	etags := map[string]string{}

@@ -68,7 +68,7 @@ p{margin:.6rem 0}
 <header>
 <h1>{{.Site.Title}}</h1>
 {{with .Site.Description}}<p class="desc">{{.}}</p>{{end}}
-<p class="lead">A feed is a list of new posts that a feed reader app checks for you, so that you see what is new without visiting the site. To subscribe, give your feed reader the address of a feed below<span class="js-only"> (its Copy button copies it)</span>, or import the <a href="/opml.xml">OPML list</a> into your reader to subscribe to {{if eq .FeedCount 1}}it{{else}}all {{.FeedCount}} feeds{{end}} at once.</p>
+<p class="lead">A feed is a list of new posts that a feed reader app checks for you, so that you see what is new without visiting the site. To subscribe, give your feed reader the address of a feed below<span class="js-only"> (its Copy button copies it)</span>, or import the <a href="{{.Site.BaseURL}}/opml.xml">OPML list</a> into your reader to subscribe to {{if eq .FeedCount 1}}it{{else}}all {{.FeedCount}} feeds{{end}} at once.</p>
 <p class="note">Times are in {{.Zone}}.</p>
 <nav>On this page: {{range $i, $s := .Sections}}{{if $i}} · {{end}}<a href="#{{$s.ID}}">{{$s.Name}}</a>{{end}}</nav>
 </header>
@@ -221,7 +221,7 @@ func (site *Site) indexFeed(v *feed.View, names *indexNamer) indexFeed {
 		f.Newest = &t
 	}
 	for _, format := range Formats {
-		f.Links = append(f.Links, indexLink{Name: format.Name, Href: v.Key.Dir() + format.File})
+		f.Links = append(f.Links, indexLink{Name: format.Name, Href: site.URL(v.Key, format)})
 	}
 	return f
 }

@@ -238,7 +238,7 @@ func TestIndex(t *testing.T) {
 	if !slices.Equal(d.alternates, wantAlt) {
 		t.Errorf("autodiscovery links %q, want %q", d.alternates, wantAlt)
 	}
-	if !bytes.Contains(page, []byte(`<meta name="viewport" content="width=device-width, initial-scale=1">`)) || !slices.Contains(d.leadLinks, "/opml.xml") {
+	if !bytes.Contains(page, []byte(`<meta name="viewport" content="width=device-width, initial-scale=1">`)) || !slices.Contains(d.leadLinks, "https://feeds.example.com/opml.xml") {
 		t.Error("the page lacks its viewport or its link to the OPML list")
 	}
 	if bytes.Contains(page, []byte("http://")) || bytes.Contains(page, []byte(`src=`)) || bytes.Contains(page, []byte(`@import`)) {
@@ -312,7 +312,7 @@ func TestIndex(t *testing.T) {
 		}
 		var want, wantNames []string
 		for _, f := range render.Formats {
-			want = append(want, v.Key.Dir()+f.File)
+			want = append(want, "https://feeds.example.com"+v.Key.Dir()+f.File)
 			wantNames = append(wantNames, f.Name)
 		}
 		if !slices.Equal(e.links, want) || !slices.Equal(e.linkNames, wantNames) {
@@ -336,7 +336,7 @@ func TestIndexSubscribe(t *testing.T) {
 			t.Errorf("the page's opening says %q: no %q", d.lead, want)
 		}
 	}
-	if !slices.Equal(d.leadLinks, []string{"/opml.xml"}) {
+	if !slices.Equal(d.leadLinks, []string{"https://feeds.example.com/opml.xml"}) {
 		t.Errorf("the opening links to %q, want the OPML list", d.leadLinks)
 	}
 	if !bytes.Contains(page, []byte(`<span class="js-only"> (its Copy button copies it)</span>`)) ||
@@ -345,6 +345,32 @@ func TestIndexSubscribe(t *testing.T) {
 	}
 	if !strings.Contains(d.note, "Times are in UTC.") {
 		t.Errorf("the page says %q of its times, want the zone, UTC", d.note)
+	}
+}
+
+// TestIndexUnderAPath: served under a path of its host (a base URL of
+// https://example.com/news behind a proxy), the page links to every feed
+// and to the OPML list under that path, not at the host's root.
+func TestIndexUnderAPath(t *testing.T) {
+	site := feedtest.Site()
+	site.BaseURL = "https://example.com/news"
+	d, _ := index(t, site, fixture(t))
+	links := slices.Clone(d.leadLinks)
+	for _, e := range d.entries {
+		links = append(links, e.url, e.copyURL)
+		links = append(links, e.links...)
+	}
+	links = append(links, d.alternates...)
+	if len(d.entries) == 0 {
+		t.Fatal("the page lists no feed")
+	}
+	for _, l := range links {
+		if _, u, _ := strings.Cut(l, " "); u != "" {
+			l = u // an alternate: "type href"
+		}
+		if !strings.HasPrefix(l, "https://example.com/news/") {
+			t.Errorf("link %q is not under the base URL", l)
+		}
 	}
 }
 
