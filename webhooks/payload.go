@@ -68,9 +68,15 @@ func (n news) body(f Format) ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("unknown format %q", f)
 	}
+	return encode(v)
+}
+
+// encode writes a chat message as JSON, with &, < and > as they are:
+// Slack reads "&lt;" as text it escaped itself; JSON's \u003c is for pages.
+func encode(v any) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false) // Slack reads "&lt;" as text it escaped itself; JSON's \u003c is for pages
+	enc.SetEscapeHTML(false)
 	err := enc.Encode(v)
 	return b.Bytes(), err
 }
@@ -116,6 +122,26 @@ type slackImage struct {
 	Type     string `json:"type"`
 	ImageURL string `json:"image_url"`
 	AltText  string `json:"alt_text"`
+}
+
+// slackWithoutImages is a Slack message without its images, and whether
+// it had any. Slack refuses a whole message (400, invalid_blocks) when it
+// cannot fetch one of its images; the story matters more than its picture.
+func slackWithoutImages(body []byte) ([]byte, bool) {
+	var m slackMessage
+	if json.Unmarshal(body, &m) != nil {
+		return nil, false
+	}
+	had := false
+	for i := range m.Blocks {
+		had = had || m.Blocks[i].Accessory != nil
+		m.Blocks[i].Accessory = nil
+	}
+	if !had {
+		return nil, false
+	}
+	b, err := encode(m)
+	return b, err == nil
 }
 
 // slack is the message for Slack's (and Mattermost's) incoming webhooks:

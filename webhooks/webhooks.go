@@ -407,16 +407,30 @@ const (
 // network error, a 408, a 429 or a 5xx (with how long a Retry-After asks
 // to wait); dropped on any other status, redirects included: a POST
 // redirected would arrive as a GET without its body, or go with its
-// signature to another host.
+// signature to another host. A Slack message refused with a 400 is sent
+// again at once without its images (slackWithoutImages).
 func (s *Sender) send(ctx context.Context, h *hook, m *message) (outcome, time.Duration, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.URL, bytes.NewReader(m.Body))
+	o, wait, code, err := s.post(ctx, h, m.ID, m.Body)
+	if code == http.StatusBadRequest && h.Format == Slack {
+		if body, ok := slackWithoutImages(m.Body); ok {
+			s.log.Warn("webhook message refused with its image; sending it without", "hook", h.Name, "id", m.ID, "err", err)
+			o, wait, _, err = s.post(ctx, h, m.ID, body)
+		}
+	}
+	return o, wait, err
+}
+
+// post sends one message body to a hook, and says what came of it (see
+// send), with the status it was answered (0 for none).
+func (s *Sender) post(ctx context.Context, h *hook, id string, body []byte) (outcome, time.Duration, int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.URL, bytes.NewReader(body))
 	if err != nil {
-		return dropped, 0, err
+		return dropped, 0, 0, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "feedd")
 	if h.Format == JSON {
-		sign(req.Header, h.Secret, m.ID, time.Now(), m.Body)
+		sign(req.Header, h.Secret, id, time.Now(), body)
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
@@ -424,20 +438,20 @@ func (s *Sender) send(ctx context.Context, h *hook, m *message) (outcome, time.D
 		if errors.As(err, &uerr) {
 			err = uerr.Err // not the URL: a hook's URL holds its token
 		}
-		return retried, 0, err
+		return retried, 0, 0, err
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	code := resp.StatusCode
 	switch {
 	case code >= 200 && code < 300:
-		return delivered, 0, nil
+		return delivered, 0, code, nil
 	case code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code >= 500:
-		return retried, retryAfter(resp.Header.Get("Retry-After")), fmt.Errorf("answered %s", resp.Status)
+		return retried, retryAfter(resp.Header.Get("Retry-After")), code, fmt.Errorf("answered %s", resp.Status)
 	case code >= 300 && code < 400:
-		return dropped, 0, fmt.Errorf("answered %s to %s: give the hook its new URL", resp.Status, resp.Header.Get("Location"))
+		return dropped, 0, code, fmt.Errorf("answered %s to %s: give the hook its new URL", resp.Status, resp.Header.Get("Location"))
 	}
-	return dropped, 0, fmt.Errorf("answered %s", resp.Status)
+	return dropped, 0, code, fmt.Errorf("answered %s", resp.Status)
 }
 
 // retryAfter reads a Retry-After header: seconds, or an HTTP date; 0 if

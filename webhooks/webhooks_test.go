@@ -1,6 +1,7 @@
 package webhooks_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -221,6 +222,33 @@ func TestSlackPayload(t *testing.T) {
 	}
 	if b.Accessory.Type != "image" || b.Accessory.ImageURL != "https://www.example.com/a.jpg" || b.Accessory.AltText != "Rates & <rules> > all" {
 		t.Errorf("accessory %+v", b.Accessory)
+	}
+}
+
+// TestSlackImageRefused: Slack refuses a whole message (400,
+// invalid_blocks) when it cannot fetch its image; the post is sent again
+// at once without the image, and reaches the channel. A message without
+// an image that Slack refuses is dropped, not sent twice.
+func TestSlackImageRefused(t *testing.T) {
+	var r *receiver
+	r = newReceiver(t, func(n int, w http.ResponseWriter) {
+		if body := r.requests()[n].Body; bytes.Contains(body, []byte(`"accessory"`)) || bytes.Contains(body, []byte("Refused")) {
+			http.Error(w, "invalid_blocks", http.StatusBadRequest)
+		}
+	})
+	set := feedtest.NewSet()
+	set.Apply(nil, nil)
+	s, _ := start(t, set, filepath.Join(t.TempDir(), "state"), hookFor(t, "slack", r.URL, "/", webhooks.Slack))
+	set.Apply([]*feed.Post{post(t, "a.md", "code: A1\ntitle: Flood\ndate: 2025-01-01\nimage: https://www.example.com/private.jpg")}, nil)
+	got := r.wait(t, 2)
+	if !bytes.Contains(got[0].Body, []byte("private.jpg")) || bytes.Contains(got[1].Body, []byte("private.jpg")) || !bytes.Contains(got[1].Body, []byte("Flood")) {
+		t.Errorf("sent %s, then %s: want the post with its image, then without", got[0].Body, got[1].Body)
+	}
+	waitStats(t, s, webhooks.Stats{Hook: "slack", Delivered: 1})
+	set.Apply([]*feed.Post{post(t, "b.md", "code: B1\ntitle: Refused\ndate: 2025-01-02")}, nil)
+	waitStats(t, s, webhooks.Stats{Hook: "slack", Delivered: 1, Dropped: 1})
+	if n := len(r.requests()); n != 3 {
+		t.Errorf("%d requests, want 3: a message without an image is not sent again", n)
 	}
 }
 
