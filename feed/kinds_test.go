@@ -36,6 +36,13 @@ func TestKinds(t *testing.T) {
 		if k.Group == "" {
 			t.Errorf("kind %s has no heading", k.Name)
 		}
+		// The pattern errors show names a path of the kind.
+		if key, ok := feed.ParseDir(k.Pattern()); !ok || key.Kind != k {
+			t.Errorf("kind %s: its pattern %s is not one of its paths", k.Name, k.Pattern())
+		}
+	}
+	if p := feed.Kinds[3].Pattern(); p != "/language/LANGUAGE/category/CATEGORY/" {
+		t.Errorf("language_category's pattern is %s", p)
 	}
 }
 

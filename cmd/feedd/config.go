@@ -393,7 +393,7 @@ func (c *Config) hooks(f *configFile, _ settings) error {
 		}
 		var ok bool
 		if hook.Feed, ok = feed.ParseDir(cmp.Or(h.Feed, "/")); !ok {
-			return bad("feed", "%q is not a feed's path: want /, /category/NAME/, /language/TAG/, /language/TAG/category/NAME/ or /author/NAME/", h.Feed)
+			return bad("feed", "%q is not a feed's path: want %s", h.Feed, feedPatterns())
 		}
 		for i, f := range hook.Feed.Kind.Facets {
 			// As the feed's URL writes it, or it matches no feed, ever.
@@ -495,4 +495,13 @@ func (c *Config) localhostWarning() string {
 	}
 	return "no base URL is set: feeds, the index and the OPML list link to " + c.Site.BaseURL +
 		", which only this machine can open; set -base-url, FEEDD_BASE_URL or site.base_url to the public URL"
+}
+
+// feedPatterns lists the paths of every kind of feed, for errors.
+func feedPatterns() string {
+	var ps []string
+	for _, k := range feed.Kinds {
+		ps = append(ps, k.Pattern())
+	}
+	return strings.Join(ps, ", ")
 }
