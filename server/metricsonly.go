@@ -1,11 +1,15 @@
 package server
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/gorilla/mux"
+)
 
 // MetricsOnly serves metrics at /metrics and nothing else, for a listener
 // of their own (metrics.addr).
 func MetricsOnly(metrics http.Handler) http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", metrics)
-	return mux
+	r := mux.NewRouter()
+	r.Handle("/metrics", metrics).Methods(http.MethodGet, http.MethodHead)
+	return r
 }

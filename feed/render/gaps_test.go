@@ -14,7 +14,8 @@ import (
 	"github.com/feedd/feedd/feed/text"
 )
 
-// The gaps of gorilla/feeds v1.2.0 listed in DESIGN.md, each checked on
+// The gaps of gorilla/feeds v1.2.0 that feedd closes (docs/design.md and
+// the render package's doc comments), each checked on
 // the documents rendered from the fixture, decoded with encoding/xml and
 // encoding/json.
 
