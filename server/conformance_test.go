@@ -130,6 +130,7 @@ func compareFacts(t *testing.T, reader string, site *render.Site, d conformanceD
 // rules, the XML ones with Python's feedparser (one process for all), and
 // every one with Miniflux's parser.
 func TestConformance(t *testing.T) {
+	t.Parallel() // it spends seconds waiting (timers, other processes): others run meanwhile
 	srv, snap := conformanceServer(t)
 	site := feedtest.Site()
 	var docs []conformanceDoc
@@ -297,7 +298,11 @@ func minifluxParser(t *testing.T) string {
 		t.Fatal(err)
 	}
 	bin := filepath.Join(t.TempDir(), "miniflux-parse")
-	build := exec.Command(goCmd, "build", "-o", bin, "./internal/feeddcheck")
+	args := []string{"build", "-o", bin}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	build := exec.Command(goCmd, append(args, "./internal/feeddcheck")...)
 	build.Dir = src
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building Miniflux's parser: %v\n%s", err, out)

@@ -395,6 +395,7 @@ func (run *runRun) returnsNil(t *testing.T) {
 // TestRunShutdownDelay: the listener stays open for Delay after the
 // server is told to stop, and requests keep being answered meanwhile.
 func TestRunShutdownDelay(t *testing.T) {
+	t.Parallel() // it spends seconds waiting (timers, other processes): others run meanwhile
 	timeouts := runTimeouts
 	timeouts.Delay = 3 * time.Second // far longer than three requests on loopback take
 	run := runServer(t, runHandler(nil), timeouts)

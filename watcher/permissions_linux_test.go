@@ -18,6 +18,7 @@ import (
 // change of mode that makes it readable again is noticed. Root reads any
 // file, so under root the test runs itself again as nobody.
 func TestPermissionDenied(t *testing.T) {
+	t.Parallel() // it spends seconds waiting (timers, other processes): others run meanwhile
 	if os.Geteuid() == 0 {
 		runAsNobody(t)
 		return

@@ -250,6 +250,7 @@ func TestSlowWriteAndHalfValidSave(t *testing.T) {
 // tracks, so a full rescan), then 100 edited: the feeds end exactly right.
 // With FEEDD_SOAK set: 5,000 posts and 500 edits.
 func TestBurst(t *testing.T) {
+	t.Parallel() // it spends seconds waiting (timers, other processes): others run meanwhile
 	n, edits, maxPending := 1000, 100, 250
 	if os.Getenv("FEEDD_SOAK") != "" {
 		n, edits, maxPending = 5000, 500, 1000
@@ -305,6 +306,7 @@ func TestBurst(t *testing.T) {
 // TestPostsDirRemovedAndRecreated: while the posts directory is gone the
 // last snapshot is served; its new content is picked up when it is back.
 func TestPostsDirRemovedAndRecreated(t *testing.T) {
+	t.Parallel() // it spends seconds waiting (timers, other processes): others run meanwhile
 	removals := []struct {
 		name   string
 		remove func(t *testing.T, dir string)
