@@ -71,6 +71,9 @@ class Feedd:
     def wait_ready(self, timeout=120):
         deadline = time.time() + timeout
         while time.time() < deadline:
+            if self.proc.poll() is not None:  # not ours that would answer (the port in use)
+                with open(self.log) as f:
+                    sys.exit("%s: feedd exited with %d at start: %s" % (self.name, self.proc.returncode, f.read().strip()))
             try:
                 if self.get("/readyz", timeout=2)[0] == 200:
                     return

@@ -63,10 +63,7 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, snap *feed.Sn
 	}
 	path, query := d.Canonical()
 	if r.URL.Path != path || r.URL.RawQuery != query {
-		// One URL per document: the self link is always the URL a reader
-		// (or the W3C validator) fetched, and caches keep one copy.
-		w.Header()["Cache-Control"] = s.cacheControl
-		http.Redirect(w, r, d.SelfURL(), http.StatusMovedPermanently)
+		s.redirect(w, r, d.SelfURL())
 		return
 	}
 	doc, err := makeDoc(r, func() (*Rendered, error) { return renderFeed(d, path, query) })
@@ -90,6 +87,16 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, snap *feed.Sn
 	}
 	s.cache.put(key, v.Revision, doc)
 	s.serve(w, r, doc)
+}
+
+// redirect answers a request for a document by another spelling of its
+// URL with a permanent redirect to its canonical one: one URL per
+// document, so that a feed's self link is always the URL a reader (or the
+// W3C validator) fetched, and caches keep one copy. Caches may keep the
+// redirect as long as the document.
+func (s *Server) redirect(w http.ResponseWriter, r *http.Request, canonical string) {
+	w.Header()["Cache-Control"] = s.cacheControl
+	http.Redirect(w, r, canonical, http.StatusMovedPermanently)
 }
 
 // renderFeed renders a document, at its canonical path and query.

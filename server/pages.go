@@ -19,8 +19,13 @@ func (s *Server) opml(w http.ResponseWriter, r *http.Request) {
 }
 
 // servePage serves a document made from the whole snapshot, cached while
-// the snapshot is current.
+// the snapshot is current. It takes no parameters: a URL with a query is
+// redirected to the one without.
 func (s *Server) servePage(w http.ResponseWriter, r *http.Request, name, contentType string, build func(*feed.Snapshot) ([]byte, error)) {
+	if r.URL.RawQuery != "" || r.URL.ForceQuery {
+		s.redirect(w, r, s.opt.Site.BaseURL+r.URL.Path)
+		return
+	}
 	snap := s.snapshot(w)
 	if snap == nil {
 		return

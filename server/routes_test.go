@@ -156,8 +156,9 @@ func TestEveryFeedServed(t *testing.T) {
 }
 
 // TestCanonicalRedirects: a feed asked for by another spelling of its URL
-// answers 301 to its canonical URL (the one in its self link), so readers
-// and caches settle on one URL per document.
+// answers 301 to its canonical URL (the one in its self link), and the
+// index page and the OPML list asked for with a query to theirs, so
+// readers and caches settle on one URL per document.
 func TestCanonicalRedirects(t *testing.T) {
 	srv := fixtureServer(t)
 	const base = "https://feeds.example.com"
@@ -180,6 +181,9 @@ func TestCanonicalRedirects(t *testing.T) {
 		"/author/dara/atom.xml?fbclid=1&page=1":                  "/author/dara/atom.xml",
 		"/atom.xml?limit=002":                                    "/atom.xml?limit=2",
 		"/category/%e1%9e%87%e1%9e%b6%e1%9e%8f%e1%9e%b7/rss.xml": "", // lower-case percent-encoding names the same path
+		"/?utm_source=x":                                         "/",
+		"/?":                                                     "/",
+		"/opml.xml?limit=2":                                      "/opml.xml",
 	}
 	for from, to := range tests {
 		resp, body := fetch(t, "GET", srv.URL+from, nil)

@@ -866,10 +866,11 @@ func TestBuildSameBytes(t *testing.T) {
 				t.Errorf("%s: no %s file: %v", target, coding, err)
 				continue
 			}
-			req, _ := http.NewRequest(http.MethodGet, base+u.EscapedPath()+"?"+query, nil)
-			if query == "" {
-				req.URL.RawQuery = ""
+			addr := base + u.EscapedPath()
+			if query != "" {
+				addr += "?" + query
 			}
+			req, _ := http.NewRequest(http.MethodGet, addr, nil)
 			req.Header.Set("Accept-Encoding", coding)
 			resp, err := noRedirects.Do(req)
 			if err != nil {

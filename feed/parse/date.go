@@ -25,6 +25,9 @@ var dateLayouts = []struct {
 	{"2006-01-02", false},
 }
 
+// dateForms names the forms in errors, as the README lists them.
+const dateForms = `"2006-01-02 15:04:05 -0700", "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04" or "2006-01-02"`
+
 // Date reads a post's date in any of the forms the README lists:
 // RFC 3339 with or without fractional seconds, Jekyll's
 // "2006-01-02 15:04:05 -0700", and zoneless forms read in loc.
@@ -53,7 +56,7 @@ func Date(s string, loc *time.Location) (time.Time, error) {
 			return t, nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("unreadable date %q (want RFC 3339, \"2006-01-02 15:04:05 -0700\", \"2006-01-02 15:04:05\" or \"2006-01-02\")", orig)
+	return time.Time{}, fmt.Errorf("unreadable date %q (want RFC 3339, %s)", orig, dateForms)
 }
 
 // zones holds one Location for each zone offset dates are written with.

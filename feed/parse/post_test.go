@@ -106,7 +106,7 @@ func TestParseBadPosts(t *testing.T) {
 		{"empty title", post("title: \"  \"\ndate: 2024-01-01", "body"), 0, 1, "missing title"},
 		{"title is a list", post("title: [a, b]\ndate: 2024-01-01", ""), 0, 2, "title: want a single value"},
 		{"missing date", post("title: x", "body"), 0, 1, "missing date"},
-		{"unreadable date", post("title: x\ndate: last tuesday", ""), 0, 3, `unreadable date "last tuesday"`},
+		{"unreadable date", post("title: x\ndate: last tuesday", ""), 0, 3, `unreadable date "last tuesday" (want RFC 3339, "2006-01-02 15:04:05 -0700", "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04" or "2006-01-02")`},
 		{"bad updated", post("title: x\ndate: 2024-01-01\nupdated: soon", ""), 0, 4, "updated: unreadable date"},
 		{"language not a tag", post("title: x\ndate: 2024-01-01\nlanguage: english", ""), 0, 4, `language: invalid language tag "english"`},
 		{"language not registered", post("title: x\ndate: 2024-01-01\ncategory: a\nlanguage: xx", ""), 0, 5, `language: invalid language tag "xx"`},
