@@ -120,12 +120,11 @@ func KindOf(f *Facet) *Kind {
 // Pattern is the path of the kind's feeds, each facet's value written as
 // the facet's name in capitals: /language/LANGUAGE/category/CATEGORY/.
 func (k *Kind) Pattern() string {
-	var b strings.Builder
-	b.WriteByte('/')
-	for _, f := range k.Facets {
-		b.WriteString(f.Name + "/" + strings.ToUpper(f.Name) + "/")
+	key := ViewKey{Kind: k}
+	for i, f := range k.Facets {
+		key.Values[i] = strings.ToUpper(f.Name)
 	}
-	return b.String()
+	return key.Dir()
 }
 
 // ViewKey names one feed: its kind and the key of each of its facets'

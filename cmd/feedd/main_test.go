@@ -421,23 +421,37 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// listening reads feedd's JSON logs until they say the address it serves
+// the feeds on and, unless msg is "", the URL of the line msg (where it
+// serves profiles or metrics), and gives both; the rest of the logs is
+// read and dropped. It fails the test if the logs end first.
+func listening(t *testing.T, stderr io.Reader, msg string) (addr, url string) {
+	t.Helper()
+	logs := bufio.NewScanner(stderr)
+	for (addr == "" || (msg != "" && url == "")) && logs.Scan() {
+		var line struct{ Msg, Addr, URL string }
+		if json.Unmarshal(logs.Bytes(), &line) == nil {
+			switch line.Msg {
+			case "feedd listening":
+				addr = line.Addr
+			case msg:
+				url = line.URL
+			}
+		}
+	}
+	go io.Copy(io.Discard, stderr)
+	if addr == "" || (msg != "" && url == "") {
+		t.Fatalf("no log line with the feeds' address (%q) or %q (%q)", addr, msg, url)
+	}
+	return addr, url
+}
+
 // startFeedd runs the binary with args on 127.0.0.1, waits for /readyz,
 // and returns its base URL and the process (killed when the test ends).
 func startFeedd(t *testing.T, args ...string) (string, *feeddProcess) {
 	t.Helper()
 	p := runFeedd(t, append([]string{"serve", "-addr", "127.0.0.1:0"}, args...)...)
-	logs := bufio.NewScanner(p.stderr)
-	var addr string
-	for addr == "" && logs.Scan() {
-		var line struct{ Msg, Addr string }
-		if json.Unmarshal(logs.Bytes(), &line) == nil && line.Msg == "feedd listening" {
-			addr = line.Addr
-		}
-	}
-	if addr == "" {
-		t.Fatal("feedd did not log its address")
-	}
-	go io.Copy(io.Discard, p.stderr)
+	addr, _ := listening(t, p.stderr, "")
 	base := "http://" + addr
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -1021,23 +1035,7 @@ func TestHealthcheck(t *testing.T) {
 // feeds' address does not serve them.
 func TestPprof(t *testing.T) {
 	stderr := runFeedd(t, "serve", "-addr", "127.0.0.1:0", "-posts", copyPosts(t), "-pprof", "127.0.0.1:0").stderr
-	logs := bufio.NewScanner(stderr)
-	var profiles, addr string
-	for (profiles == "" || addr == "") && logs.Scan() {
-		var line struct{ Msg, Addr, URL string }
-		if json.Unmarshal(logs.Bytes(), &line) == nil {
-			switch line.Msg {
-			case "serving profiles":
-				profiles = line.URL
-			case "feedd listening":
-				addr = line.Addr
-			}
-		}
-	}
-	go io.Copy(io.Discard, stderr)
-	if profiles == "" || addr == "" {
-		t.Fatalf("no log line with the profiles' URL (%q) or the address (%q)", profiles, addr)
-	}
+	addr, profiles := listening(t, stderr, "serving profiles")
 	resp, err := http.Get(profiles + "goroutine?debug=1")
 	if err != nil {
 		t.Fatal(err)
@@ -1062,23 +1060,7 @@ func TestPprof(t *testing.T) {
 func TestMetricsAddr(t *testing.T) {
 	conf := writeFile(t, filepath.Join(t.TempDir(), "feedd.yaml"), "metrics:\n  addr: 127.0.0.1:0\n")
 	stderr := runFeedd(t, "serve", "-addr", "127.0.0.1:0", "-posts", copyPosts(t), "-config", conf).stderr
-	logs := bufio.NewScanner(stderr)
-	var metricsURL, addr string
-	for (metricsURL == "" || addr == "") && logs.Scan() {
-		var line struct{ Msg, Addr, URL string }
-		if json.Unmarshal(logs.Bytes(), &line) == nil {
-			switch line.Msg {
-			case "serving metrics":
-				metricsURL = line.URL
-			case "feedd listening":
-				addr = line.Addr
-			}
-		}
-	}
-	go io.Copy(io.Discard, stderr)
-	if metricsURL == "" || addr == "" {
-		t.Fatalf("no log line with the metrics' URL (%q) or the address (%q)", metricsURL, addr)
-	}
+	addr, metricsURL := listening(t, stderr, "serving metrics")
 	for _, tt := range []struct {
 		url, want string
 		code      int
